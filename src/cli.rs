@@ -1,0 +1,204 @@
+//! The command line: global options, the commands, and turning every outcome into an exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+use crate::context::Ctx;
+use crate::error::Error;
+use crate::output::Printer;
+
+const ABOUT: &str = "Map your customer organizations to their IDs in external systems";
+
+const LONG_ABOUT: &str = "\
+Map your customer organizations to their IDs in external systems (PSA, RMM, Microsoft 365, ...).
+
+orgmap keeps, for every organization you manage, which client, site, company or tenant it is in
+each integration, so that admins and workflow scripts can find it.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  orgmap init
+  orgmap org add acme --name \"Acme Corp\"
+  orgmap map halopsa 12345 --org acme --name \"Acme Corporation\"
+  orgmap get halopsa --org acme --json
+  orgmap set halopsa 12345 --org acme --meta region=eu
+
+Exit codes: 0 ok, 2 usage, 3 not found, 4 ambiguous, 5 invalid, 6 permission denied,
+7 external system failed, 8 organization inactive, 9 store unavailable, 10 conflict,
+130 cancelled. The README documents each one.";
+
+/// orgmap's command line.
+#[derive(Debug, Parser)]
+#[command(name = "orgmap", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub globals: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]
+    #[arg(
+        long,
+        global = true,
+        env = "ORGMAP_CONFIG",
+        value_name = "PATH",
+        hide_env_values = true
+    )]
+    pub config: Option<PathBuf>,
+    /// The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]
+    #[arg(
+        long,
+        global = true,
+        env = "ORGMAP_STORE",
+        value_name = "PATH",
+        hide_env_values = true
+    )]
+    pub store: Option<PathBuf>,
+    /// Print results as JSON (errors too, on stderr)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print no status messages
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Say which config and store are used
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Never prompt; fail with a hint when a value is missing
+    #[arg(long, global = true)]
+    pub no_input: bool,
+    /// When to colour messages on stderr
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(commands::init::InitArgs),
+    #[command(subcommand)]
+    Org(commands::org::OrgCommand),
+    Integrations(commands::integrations::IntegrationsArgs),
+    Map(commands::map::MapArgs),
+    Edit(commands::edit::EditArgs),
+    Unmap(commands::unmap::UnmapArgs),
+    List(commands::list::ListArgs),
+    Get(commands::get::GetArgs),
+    Set(commands::set::SetArgs),
+    Lookup(commands::lookup::LookupArgs),
+    Audit(commands::audit::AuditArgs),
+    #[command(subcommand)]
+    Access(commands::access::AccessCommand),
+    Completions(commands::completions::CompletionsArgs),
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal()
+        }
+    }
+}
+
+/// Runs orgmap with the process's arguments and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    let printer = Printer {
+        json: cli.globals.json,
+        quiet: cli.globals.quiet,
+        color: use_color(cli.globals.color),
+    };
+    let ctx = Ctx::new(cli.globals, printer);
+    match dispatch(&ctx, cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(Error::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            report(&ctx.printer, &err);
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+/// Runs one command; `Ok` carries the exit code of a command whose outcome is not an error.
+fn dispatch(ctx: &Ctx, command: Command) -> crate::error::Result<u8> {
+    match command {
+        Command::Init(args) => commands::init::run(ctx, args),
+        Command::Org(cmd) => commands::org::run(ctx, cmd),
+        Command::Integrations(args) => commands::integrations::run(ctx, args),
+        Command::Map(args) => commands::map::run(ctx, args),
+        Command::Edit(args) => commands::edit::run(ctx, args),
+        Command::Unmap(args) => commands::unmap::run(ctx, args),
+        Command::List(args) => commands::list::run(ctx, args),
+        Command::Get(args) => commands::get::run(ctx, args),
+        Command::Set(args) => commands::set::run(ctx, args),
+        Command::Lookup(args) => commands::lookup::run(ctx, args),
+        Command::Audit(args) => commands::audit::run(ctx, args),
+        Command::Access(cmd) => commands::access::run(ctx, cmd),
+        Command::Completions(args) => commands::completions::run(ctx, args),
+    }?;
+    Ok(0)
+}
+
+/// Prints an error on stderr: `error:` and `hint:` lines, or a JSON object with `--json`.
+fn report(printer: &Printer, err: &Error) {
+    let mut stderr = std::io::stderr().lock();
+    if printer.json {
+        let mut body = serde_json::json!({
+            "kind": err.kind(),
+            "exit_code": err.exit_code(),
+            "message": err.to_string(),
+            "hint": err.hint(),
+        });
+        if let (Some(details), Some(object)) = (err.details(), body.as_object_mut())
+            && let Some(extra) = details.as_object()
+        {
+            object.extend(extra.clone());
+        }
+        let _ = writeln!(stderr, "{}", serde_json::json!({ "error": body }));
+        return;
+    }
+    let _ = writeln!(
+        stderr,
+        "{} {}",
+        printer.paint("error:", "1;31"),
+        crate::output::sanitize(&err.to_string())
+    );
+    if let Some(hint) = err.hint() {
+        let _ = writeln!(
+            stderr,
+            "{} {}",
+            printer.paint("hint:", "1;33"),
+            crate::output::sanitize(&hint)
+        );
+    }
+}
+
+/// The clap command tree, for completions and documentation.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}

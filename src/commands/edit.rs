@@ -1,0 +1,108 @@
+//! `orgmap edit`: change one mapping.
+
+use clap::Args;
+
+use super::MetaChangeArgs;
+use crate::context::Ctx;
+use crate::error::Result;
+use crate::ops::Change;
+use crate::ops::mappings::{self, MappingEdit};
+use crate::output::views::{MappingChangeView, MappingView};
+use crate::store::Access;
+
+/// Change one mapping
+///
+/// Name the mapping by its ID or a unique prefix of it (at least 4 characters). Changing the
+/// external ID clears the stored external name unless --name gives the new one. With
+/// --if-revision the edit is refused when someone changed the mapping since you read it.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  orgmap edit 01JD3Q --label production
+  orgmap edit 01JD3Q --external-id 12346 --name \"Acme Corp (new)\"
+  orgmap edit 01JD3Q --meta region=us --unset-meta legacy
+  orgmap edit 01JD3Q --deactivate --if-revision 3")]
+pub struct EditArgs {
+    /// The mapping ID, or a unique prefix of it
+    pub mapping: String,
+    /// A new external organization ID
+    #[arg(long)]
+    pub external_id: Option<String>,
+    /// A new external organization name
+    #[arg(long, conflicts_with = "clear_name")]
+    pub name: Option<String>,
+    /// Remove the external organization name
+    #[arg(long)]
+    pub clear_name: bool,
+    /// A new label
+    #[arg(long, conflicts_with = "clear_label")]
+    pub label: Option<String>,
+    /// Remove the label
+    #[arg(long)]
+    pub clear_label: bool,
+    #[command(flatten)]
+    pub meta: MetaChangeArgs,
+    /// Make the mapping usable by workflows again
+    #[arg(long, conflicts_with = "deactivate")]
+    pub activate: bool,
+    /// Keep the mapping but hide it from workflows
+    #[arg(long)]
+    pub deactivate: bool,
+    /// Refuse the edit unless the mapping is still at this revision
+    #[arg(long, value_name = "N")]
+    pub if_revision: Option<u64>,
+    /// Allow the new external ID to be mapped to another organization too
+    #[arg(long)]
+    pub allow_shared: bool,
+}
+
+pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
+    let edit = MappingEdit {
+        external_org_id: args.external_id,
+        external_org_name: if args.clear_name {
+            Some(None)
+        } else {
+            args.name.map(Some)
+        },
+        label: if args.clear_label {
+            Some(None)
+        } else {
+            args.label.map(Some)
+        },
+        metadata: args.meta.changes(),
+        active: match (args.activate, args.deactivate) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
+        allow_shared: args.allow_shared,
+        if_revision: args.if_revision,
+    };
+    let config = ctx.config()?;
+    let actor = ctx.actor()?;
+    let store = ctx.store(Access::Write)?;
+    let change = mappings::edit_mapping(&*store, config, &actor, &args.mapping, edit)?;
+    drop(store);
+    report(ctx, &change)
+}
+
+/// Reports a change to a mapping: JSON, or a status line and the mapping ID.
+pub fn report(ctx: &Ctx, change: &Change<crate::domain::Mapping>) -> Result<()> {
+    let mapping = change.value();
+    if ctx.printer.json {
+        return ctx.printer.json(&MappingChangeView {
+            outcome: change.outcome(),
+            mapping: MappingView::from(mapping),
+        });
+    }
+    ctx.printer.status(&format!(
+        "{} mapping {} ({} {} for {}, revision {})",
+        change.outcome(),
+        mapping.mapping_id,
+        mapping.integration,
+        crate::output::sanitize(&mapping.external_org_id),
+        mapping.org_id,
+        mapping.revision
+    ));
+    ctx.printer.line(&mapping.mapping_id)
+}

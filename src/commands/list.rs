@@ -1,0 +1,156 @@
+//! `orgmap list`: mappings as a table, or the organizations that lack one.
+
+use std::io::Write;
+
+use clap::Args;
+
+use crate::context::Ctx;
+use crate::domain::Mapping;
+use crate::error::Result;
+use crate::output::views::{MappingView, OrgView};
+use crate::output::{sanitize, table};
+use crate::store::Access;
+
+/// List mappings
+///
+/// All mappings, or those of one organization or integration. With --unmapped, the active
+/// organizations that have no active mapping for --integration.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  orgmap list
+  orgmap list --org acme
+  orgmap list --integration halopsa --json
+  orgmap list --unmapped --integration halopsa")]
+pub struct ListArgs {
+    /// Only this organization's mappings
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Only this integration's mappings
+    #[arg(long)]
+    pub integration: Option<String>,
+    /// List active organizations without an active mapping for --integration instead
+    #[arg(long, requires = "integration")]
+    pub unmapped: bool,
+    /// Only mappings whose external ID was not checked against the external system
+    #[arg(long)]
+    pub unverified: bool,
+    /// Only active mappings
+    #[arg(long)]
+    pub active: bool,
+}
+
+pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
+    if args.unmapped {
+        return unmapped(ctx, args.integration.as_deref().unwrap_or_default());
+    }
+    let store = ctx.store(Access::Read)?;
+    let tx = store.read()?;
+    let keep = |m: &Mapping| {
+        args.integration
+            .as_deref()
+            .is_none_or(|i| m.integration == i)
+            && (!args.unverified || !m.verified)
+            && (!args.active || m.active)
+    };
+    if ctx.printer.json && args.org.is_none() {
+        // Streamed, so that listing every mapping of a large store needs little memory.
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        out.write_all(b"[")?;
+        let mut first = true;
+        tx.for_each_mapping(&mut |m| {
+            if keep(&m) {
+                if !first {
+                    out.write_all(b",")?;
+                }
+                first = false;
+                serde_json::to_writer(&mut out, &MappingView::from(&m))?;
+            }
+            Ok(())
+        })?;
+        out.write_all(b"]\n")?;
+        out.flush()?;
+        return Ok(());
+    }
+    let mut mappings = Vec::new();
+    match &args.org {
+        Some(org) => {
+            crate::ops::orgs::require_org(&*tx, org)?;
+            mappings = tx
+                .mappings_of_org(org, args.integration.as_deref())?
+                .into_iter()
+                .filter(keep)
+                .collect();
+        }
+        None => tx.for_each_mapping(&mut |m| {
+            if keep(&m) {
+                mappings.push(m);
+            }
+            Ok(())
+        })?,
+    }
+    if ctx.printer.json {
+        let views: Vec<MappingView> = mappings.iter().map(MappingView::from).collect();
+        return ctx.printer.json(&views);
+    }
+    if mappings.is_empty() {
+        ctx.printer.status("no mappings match");
+        return Ok(());
+    }
+    let mut rows = table::new(&[
+        "MAPPING",
+        "ORG",
+        "INTEGRATION",
+        "EXTERNAL ID",
+        "EXTERNAL NAME",
+        "LABEL",
+        "ACTIVE",
+        "VERIFIED",
+        "REV",
+    ]);
+    for m in &mappings {
+        rows.add_row(vec![
+            m.mapping_id.clone(),
+            m.org_id.clone(),
+            m.integration.clone(),
+            sanitize(&m.external_org_id).into_owned(),
+            table::or_dash(m.external_org_name.as_deref()),
+            table::or_dash(m.label.as_deref()),
+            table::yes_no(m.active).to_owned(),
+            table::yes_no(m.verified).to_owned(),
+            m.revision.to_string(),
+        ]);
+    }
+    ctx.printer.table(&rows)
+}
+
+fn unmapped(ctx: &Ctx, integration: &str) -> Result<()> {
+    ctx.config()?.mapping_integration(integration)?;
+    let store = ctx.store(Access::Read)?;
+    let tx = store.read()?;
+    let mut orgs = Vec::new();
+    for org in tx.orgs()?.into_iter().filter(|o| o.active) {
+        if !tx
+            .mappings_of_org(&org.id, Some(integration))?
+            .iter()
+            .any(|m| m.active)
+        {
+            orgs.push(org);
+        }
+    }
+    if ctx.printer.json {
+        let views: Vec<OrgView> = orgs.iter().map(OrgView::from).collect();
+        return ctx.printer.json(&views);
+    }
+    if orgs.is_empty() {
+        ctx.printer.status(&format!(
+            "every active organization has an active {integration} mapping"
+        ));
+        return Ok(());
+    }
+    let mut rows = table::new(&["ORG", "NAME"]);
+    for org in &orgs {
+        rows.add_row(vec![org.id.clone(), sanitize(&org.name).into_owned()]);
+    }
+    ctx.printer.table(&rows)
+}

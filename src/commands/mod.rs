@@ -1,0 +1,82 @@
+//! One module per command: its arguments (whose doc comments are its `--help`) and a `run` that
+//! parses, calls the domain and hands a view to the printer.
+
+pub mod access;
+pub mod audit;
+pub mod completions;
+pub mod edit;
+pub mod get;
+pub mod init;
+pub mod integrations;
+pub mod list;
+pub mod lookup;
+pub mod map;
+pub mod org;
+pub mod set;
+pub mod unmap;
+
+use clap::Args;
+use serde_json::Value;
+
+use crate::domain::Metadata;
+use crate::ops::mappings::MetadataChanges;
+
+fn parse_meta(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("'{text}' is not KEY=VALUE"))
+}
+
+fn parse_meta_json(text: &str) -> Result<(String, Value), String> {
+    let (key, json) = text
+        .split_once('=')
+        .ok_or_else(|| format!("'{text}' is not KEY=JSON"))?;
+    let value = serde_json::from_str(json).map_err(|err| {
+        format!("the value of '{key}' is not JSON ({err}); quote strings, e.g. {key}='\"text\"', or use --meta")
+    })?;
+    Ok((key.to_owned(), value))
+}
+
+/// Metadata to set.
+#[derive(Debug, Clone, Args)]
+pub struct MetaSetArgs {
+    /// Set metadata KEY to the string VALUE (repeatable)
+    #[arg(long = "meta", value_name = "KEY=VALUE", value_parser = parse_meta)]
+    pub meta: Vec<(String, String)>,
+    /// Set metadata KEY to a typed JSON value: number, boolean, list, object (repeatable)
+    #[arg(long = "meta-json", value_name = "KEY=JSON", value_parser = parse_meta_json)]
+    pub meta_json: Vec<(String, Value)>,
+}
+
+impl MetaSetArgs {
+    /// The metadata as given; later flags win over earlier ones.
+    pub fn metadata(&self) -> Metadata {
+        let mut metadata = Metadata::new();
+        for (key, value) in &self.meta {
+            metadata.insert(key.clone(), Value::String(value.clone()));
+        }
+        for (key, value) in &self.meta_json {
+            metadata.insert(key.clone(), value.clone());
+        }
+        metadata
+    }
+}
+
+/// Metadata to set and to remove.
+#[derive(Debug, Clone, Args)]
+pub struct MetaChangeArgs {
+    #[command(flatten)]
+    pub set: MetaSetArgs,
+    /// Remove metadata KEY (repeatable)
+    #[arg(long = "unset-meta", value_name = "KEY")]
+    pub unset_meta: Vec<String>,
+}
+
+impl MetaChangeArgs {
+    pub fn changes(&self) -> MetadataChanges {
+        MetadataChanges {
+            set: self.set.metadata(),
+            unset: self.unset_meta.clone(),
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! `orgmap org`: the MSP's own organizations.
+
+use clap::{Args, Subcommand};
+
+use crate::context::Ctx;
+use crate::domain::Org;
+use crate::error::Result;
+use crate::ops::{self, Change};
+use crate::output::sanitize;
+use crate::output::table::{self, or_dash, yes_no};
+use crate::output::views::{MappingView, OrgChangeView, OrgDetailView, OrgView};
+use crate::store::Access;
+
+/// Manage your customer organizations
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Add an organization (adding an identical one again changes nothing)
+    #[command(after_help = "Examples:\n  orgmap org add acme --name \"Acme Corp\"")]
+    Add(AddArgs),
+    /// List organizations
+    #[command(
+        after_help = "Examples:\n  orgmap org list\n  orgmap org list --json | jq -r '.[].id'"
+    )]
+    List(ListArgs),
+    /// Show an organization and all its mappings
+    #[command(after_help = "Examples:\n  orgmap org show acme")]
+    Show(OrgRef),
+    /// Give an organization a new display name
+    #[command(after_help = "Examples:\n  orgmap org rename acme \"Acme Corporation\"")]
+    Rename(RenameArgs),
+    /// Deactivate an organization: workflows can no longer use its mappings
+    #[command(after_help = "Examples:\n  orgmap org deactivate acme")]
+    Deactivate(OrgRef),
+    /// Activate an organization again
+    #[command(after_help = "Examples:\n  orgmap org activate acme")]
+    Activate(OrgRef),
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The organization's ID: a slug such as acme or contoso-eu
+    pub id: String,
+    /// Its display name
+    #[arg(long)]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only active organizations
+    #[arg(long)]
+    pub active: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OrgRef {
+    /// The organization's ID
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// The organization's ID
+    pub id: String,
+    /// The new display name
+    pub name: String,
+}
+
+pub fn run(ctx: &Ctx, command: OrgCommand) -> Result<()> {
+    match command {
+        OrgCommand::Add(args) => {
+            let store = ctx.store(Access::Write)?;
+            let change = ops::orgs::add_org(&*store, &ctx.actor()?, &args.id, &args.name)?;
+            report_change(ctx, &change)
+        }
+        OrgCommand::Rename(args) => {
+            let store = ctx.store(Access::Write)?;
+            let change = ops::orgs::rename_org(&*store, &ctx.actor()?, &args.id, &args.name)?;
+            report_change(ctx, &change)
+        }
+        OrgCommand::Deactivate(args) => set_active(ctx, &args.id, false),
+        OrgCommand::Activate(args) => set_active(ctx, &args.id, true),
+        OrgCommand::List(args) => list(ctx, args),
+        OrgCommand::Show(args) => show(ctx, &args.id),
+    }
+}
+
+fn set_active(ctx: &Ctx, id: &str, active: bool) -> Result<()> {
+    let store = ctx.store(Access::Write)?;
+    let change = ops::orgs::set_org_active(&*store, &ctx.actor()?, id, active)?;
+    report_change(ctx, &change)
+}
+
+fn report_change(ctx: &Ctx, change: &Change<Org>) -> Result<()> {
+    let org = change.value();
+    if ctx.printer.json {
+        return ctx.printer.json(&OrgChangeView {
+            outcome: change.outcome(),
+            org: OrgView::from(org),
+        });
+    }
+    let state = if org.active { "active" } else { "inactive" };
+    ctx.printer.status(&format!(
+        "{} organization {} \"{}\" ({state})",
+        change.outcome(),
+        org.id,
+        sanitize(&org.name)
+    ));
+    Ok(())
+}
+
+fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
+    let store = ctx.store(Access::Read)?;
+    let orgs: Vec<Org> = store
+        .read()?
+        .orgs()?
+        .into_iter()
+        .filter(|o| o.active || !args.active)
+        .collect();
+    if ctx.printer.json {
+        let views: Vec<OrgView> = orgs.iter().map(OrgView::from).collect();
+        return ctx.printer.json(&views);
+    }
+    let mut table = table::new(&["ORG", "NAME", "ACTIVE"]);
+    for org in &orgs {
+        table.add_row(vec![
+            org.id.clone(),
+            sanitize(&org.name).into_owned(),
+            yes_no(org.active).to_owned(),
+        ]);
+    }
+    ctx.printer.table(&table)
+}
+
+fn show(ctx: &Ctx, id: &str) -> Result<()> {
+    let store = ctx.store(Access::Read)?;
+    let tx = store.read()?;
+    let org = ops::orgs::require_org(&*tx, id)?;
+    let mappings = tx.mappings_of_org(id, None)?;
+    if ctx.printer.json {
+        let view = OrgDetailView {
+            org: OrgView::from(&org),
+            mappings: mappings.iter().map(MappingView::from).collect(),
+        };
+        return ctx.printer.json(&view);
+    }
+    let state = if org.active { "active" } else { "inactive" };
+    ctx.printer
+        .line(&format!("{} \"{}\" ({state})", org.id, sanitize(&org.name)))?;
+    if mappings.is_empty() {
+        ctx.printer.status(&format!(
+            "no mappings yet; create one with `orgmap map INTEGRATION EXTERNAL_ID --org {}`",
+            org.id
+        ));
+        return Ok(());
+    }
+    let mut table = table::new(&[
+        "INTEGRATION",
+        "EXTERNAL ID",
+        "EXTERNAL NAME",
+        "LABEL",
+        "ACTIVE",
+        "MAPPING",
+    ]);
+    for m in &mappings {
+        table.add_row(vec![
+            m.integration.clone(),
+            sanitize(&m.external_org_id).into_owned(),
+            or_dash(m.external_org_name.as_deref()),
+            or_dash(m.label.as_deref()),
+            yes_no(m.active).to_owned(),
+            m.mapping_id.clone(),
+        ]);
+    }
+    ctx.printer.table(&table)
+}

@@ -1,0 +1,91 @@
+//! `orgmap unmap`: delete a mapping.
+
+use clap::Args;
+
+use crate::context::Ctx;
+use crate::error::{Error, Result};
+use crate::ops::mappings;
+use crate::output::sanitize;
+use crate::output::views::MappingView;
+use crate::store::Access;
+
+/// Delete a mapping
+///
+/// Name it by its ID (or a unique prefix), or by integration and organization. On a terminal you
+/// are asked to confirm; elsewhere pass --yes.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  orgmap unmap 01JD3Q
+  orgmap unmap halopsa --org acme --yes
+  orgmap unmap m365 --org acme --mapping-id 01JD3Q --yes")]
+pub struct UnmapArgs {
+    /// A mapping ID (or unique prefix), or an integration name together with --org
+    pub target: String,
+    /// The organization, when TARGET is an integration [env: ORGMAP_ORG]
+    #[arg(long, env = "ORGMAP_ORG", hide_env = true)]
+    pub org: Option<String>,
+    /// Which of several mappings, when TARGET is an integration
+    #[arg(long, value_name = "ID")]
+    pub mapping_id: Option<String>,
+    /// Delete without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+pub fn run(ctx: &Ctx, args: UnmapArgs) -> Result<()> {
+    let mapping = {
+        let store = ctx.store(Access::Read)?;
+        let tx = store.read()?;
+        if ctx.config()?.integrations.contains_key(&args.target) {
+            let org = ctx.org(args.org.as_deref())?;
+            mappings::select_mapping(&*tx, &org, &args.target, args.mapping_id.as_deref())?
+        } else {
+            mappings::resolve_mapping(&*tx, &args.target)?
+        }
+    };
+    if !args.yes {
+        if !ctx.can_prompt() {
+            return Err(Error::usage(
+                format!("deleting mapping {} needs confirmation", mapping.mapping_id),
+                "pass --yes to delete without asking",
+            ));
+        }
+        let question = format!(
+            "Delete mapping {} ({} → {} {}{})?",
+            mapping.mapping_id,
+            mapping.org_id,
+            mapping.integration,
+            sanitize(&mapping.external_org_id),
+            mapping
+                .external_org_name
+                .as_deref()
+                .map(|n| format!(" \"{}\"", sanitize(n)))
+                .unwrap_or_default(),
+        );
+        let confirmed = dialoguer::Confirm::new()
+            .with_prompt(question)
+            .default(false)
+            .interact_opt()
+            .map_err(|err| Error::Internal(format!("prompt failed: {err}")))?;
+        if confirmed != Some(true) {
+            return Err(Error::Cancelled);
+        }
+    }
+    let store = ctx.store(Access::Write)?;
+    let deleted = mappings::delete_mapping(&*store, &ctx.actor()?, &mapping.mapping_id)?;
+    drop(store);
+    if ctx.printer.json {
+        return ctx
+            .printer
+            .json(&serde_json::json!({ "deleted": MappingView::from(&deleted) }));
+    }
+    ctx.printer.status(&format!(
+        "deleted mapping {} ({} → {} {})",
+        deleted.mapping_id,
+        deleted.org_id,
+        deleted.integration,
+        sanitize(&deleted.external_org_id)
+    ));
+    Ok(())
+}

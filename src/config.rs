@@ -1,0 +1,320 @@
+//! `integrations.toml`: the declared integrations and how they are checked.
+//!
+//! Unknown keys and bad values are errors that name the file, the line and the key. The schema is
+//! strict on purpose: a typo in a config that decides which customer a workflow touches must not be
+//! silently ignored.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use regex::Regex;
+use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Discovery lists are reused for this long unless an integration says otherwise.
+pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(3600);
+/// Requests to external systems give up after this long unless an integration says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The loaded configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Where it was read from; `None` when no file was found.
+    pub path: Option<PathBuf>,
+    pub integrations: BTreeMap<String, Integration>,
+}
+
+/// One declared integration.
+#[derive(Debug, Clone)]
+pub struct Integration {
+    pub name: String,
+    pub display_name: String,
+    pub supports_org_mapping: bool,
+    pub description: Option<String>,
+    /// Anchored: the whole external ID must match.
+    pub id_pattern: Option<Regex>,
+    /// `id_pattern` as written in the config.
+    pub id_pattern_text: Option<String>,
+    pub cache_ttl: Duration,
+    pub timeout: Duration,
+}
+
+impl Integration {
+    /// How external organizations are found; only manual entry until a discovery source is set.
+    pub fn discovery_kind(&self) -> &'static str {
+        "manual"
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    integrations: BTreeMap<IntegrationName, IntegrationFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntegrationFile {
+    display_name: String,
+    supports_org_mapping: bool,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    id_pattern: Option<IdPattern>,
+    #[serde(default)]
+    cache_ttl: Option<HumanDuration>,
+    #[serde(default)]
+    timeout: Option<HumanDuration>,
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct IntegrationName(String);
+
+impl<'de> Deserialize<'de> for IntegrationName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        if is_valid_integration_name(&name) {
+            Ok(IntegrationName(name))
+        } else {
+            Err(de::Error::custom(format!(
+                "integration name '{}' is invalid: use lowercase letters, digits, '_' and '-', starting with a letter (^[a-z][a-z0-9_-]*$)",
+                name.escape_debug()
+            )))
+        }
+    }
+}
+
+/// Whether `name` is a valid integration name (`^[a-z][a-z0-9_-]*$`, at most 64 characters).
+pub fn is_valid_integration_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+struct IdPattern(Regex, String);
+
+impl<'de> Deserialize<'de> for IdPattern {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let pattern = String::deserialize(deserializer)?;
+        Regex::new(&format!("^(?:{pattern})$"))
+            .map(|regex| IdPattern(regex, pattern.clone()))
+            .map_err(|err| {
+                de::Error::custom(format!(
+                    "id_pattern is not a valid regular expression: {err}"
+                ))
+            })
+    }
+}
+
+/// A duration written for people: `90s`, `15m`, `1h`, `1h 30m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HumanDuration(pub Duration);
+
+impl std::str::FromStr for HumanDuration {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let parsed: jiff::SignedDuration = text.parse().map_err(|_| {
+            format!("'{text}' is not a duration; write it like 90s, 15m, 1h or 1h 30m")
+        })?;
+        Duration::try_from(parsed)
+            .map(HumanDuration)
+            .map_err(|_| format!("'{text}' is negative; a duration must be positive"))
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(de::Error::custom)
+    }
+}
+
+impl fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let signed = jiff::SignedDuration::try_from(self.0).map_err(|_| fmt::Error)?;
+        write!(f, "{signed:#}")
+    }
+}
+
+impl Config {
+    /// Reads and checks the config file at `path`.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|err| Error::Config {
+            message: format!("cannot read config {}: {err}", path.display()),
+            hint: Some("pass --config or set ORGMAP_CONFIG to a readable integrations.toml".into()),
+        })?;
+        Config::parse(&text, Some(path.to_path_buf()))
+    }
+
+    /// Parses config text; `path` is used in error messages only.
+    pub fn parse(text: &str, path: Option<PathBuf>) -> Result<Config> {
+        let shown = path
+            .as_deref()
+            .map_or_else(|| "<config>".to_owned(), |p| p.display().to_string());
+        let file: ConfigFile = toml::from_str(text).map_err(|err| Error::Config {
+            message: format!("invalid config {shown}: {}", err.to_string().trim_end()),
+            hint: Some("fix the key at the line shown; the README documents every key".into()),
+        })?;
+        let integrations = file
+            .integrations
+            .into_iter()
+            .map(|(IntegrationName(name), raw)| {
+                let integration = Integration {
+                    name: name.clone(),
+                    display_name: raw.display_name,
+                    supports_org_mapping: raw.supports_org_mapping,
+                    description: raw.description,
+                    id_pattern_text: raw.id_pattern.as_ref().map(|p| p.1.clone()),
+                    id_pattern: raw.id_pattern.map(|p| p.0),
+                    cache_ttl: raw.cache_ttl.map_or(DEFAULT_CACHE_TTL, |d| d.0),
+                    timeout: raw.timeout.map_or(DEFAULT_TIMEOUT, |d| d.0),
+                };
+                (name, integration)
+            })
+            .collect();
+        Ok(Config { path, integrations })
+    }
+
+    /// The names of all declared integrations, sorted.
+    pub fn names(&self) -> Vec<String> {
+        self.integrations.keys().cloned().collect()
+    }
+
+    /// The integration called `name`, or an error listing the available ones.
+    pub fn integration(&self, name: &str) -> Result<&Integration> {
+        self.integrations
+            .get(name)
+            .ok_or_else(|| Error::UnknownIntegration {
+                name: name.to_owned(),
+                available: self.names(),
+            })
+    }
+
+    /// The integration called `name`, which must support organization mapping.
+    pub fn mapping_integration(&self, name: &str) -> Result<&Integration> {
+        let integration = self.integration(name)?;
+        if integration.supports_org_mapping {
+            Ok(integration)
+        } else {
+            Err(Error::MappingNotSupported {
+                name: name.to_owned(),
+            })
+        }
+    }
+}
+
+/// Why a config file in the working directory was not loaded.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unsafe {
+    NotOwned,
+    Writable,
+}
+
+/// A config can run commands (command providers, secret commands), so one found in the working
+/// directory is only trusted when the user owns it and nobody else may write it.
+pub fn check_working_dir_config(path: &Path) -> std::io::Result<Option<Unsafe>> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path)?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    if meta.uid() != uid {
+        Ok(Some(Unsafe::NotOwned))
+    } else if meta.mode() & 0o022 != 0 {
+        Ok(Some(Unsafe::Writable))
+    } else {
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_integrations_with_defaults() {
+        let config = Config::parse(
+            r#"
+[integrations.halopsa]
+display_name = "HaloPSA"
+supports_org_mapping = true
+id_pattern = "[0-9]+"
+cache_ttl = "15m"
+"#,
+            None,
+        )
+        .unwrap();
+        let halo = config.integration("halopsa").unwrap();
+        assert_eq!(halo.cache_ttl, Duration::from_secs(900));
+        assert_eq!(halo.timeout, DEFAULT_TIMEOUT);
+        assert!(halo.id_pattern.as_ref().unwrap().is_match("123"));
+        assert!(
+            !halo.id_pattern.as_ref().unwrap().is_match("x123"),
+            "the pattern is anchored"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_name_the_file_line_and_key() {
+        let err = Config::parse(
+            "[integrations.halopsa]\ndisplay_name = \"HaloPSA\"\nsupports_org_mapping = true\nid_patern = \"x\"\n",
+            Some(PathBuf::from("/etc/orgmap/integrations.toml")),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("/etc/orgmap/integrations.toml"), "{err}");
+        assert!(err.contains("line 4"), "{err}");
+        assert!(err.contains("id_patern"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        for (text, needle) in [
+            (
+                "[integrations.Halo]\ndisplay_name = \"x\"\nsupports_org_mapping = true\n",
+                "integration name",
+            ),
+            (
+                "[integrations.h]\ndisplay_name = \"x\"\nsupports_org_mapping = \"yes\"\n",
+                "line 3",
+            ),
+            (
+                "[integrations.h]\ndisplay_name = \"x\"\nsupports_org_mapping = true\nid_pattern = \"(\"\n",
+                "regular expression",
+            ),
+            (
+                "[integrations.h]\ndisplay_name = \"x\"\nsupports_org_mapping = true\ntimeout = \"soon\"\n",
+                "not a duration",
+            ),
+            ("[integration.h]\n", "unknown field"),
+        ] {
+            let err = Config::parse(text, None).unwrap_err().to_string();
+            assert!(err.contains(needle), "{text:?} gave {err}");
+        }
+    }
+
+    #[test]
+    fn unknown_integration_lists_the_available_ones() {
+        let config = Config::parse(
+            "[integrations.a]\ndisplay_name = \"A\"\nsupports_org_mapping = true\n[integrations.b]\ndisplay_name = \"B\"\nsupports_org_mapping = false\n",
+            None,
+        )
+        .unwrap();
+        match config.integration("c").unwrap_err() {
+            Error::UnknownIntegration { available, .. } => assert_eq!(available, ["a", "b"]),
+            other => panic!("{other}"),
+        }
+        assert!(matches!(
+            config.mapping_integration("b"),
+            Err(Error::MappingNotSupported { .. })
+        ));
+    }
+}

@@ -1,0 +1,186 @@
+//! What every command shares: global options, where the config and the store are, who acts, and
+//! whether a person is there to answer prompts. Nothing is loaded before a command asks for it,
+//! so that `get` stays fast.
+
+use std::cell::OnceCell;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::cli::GlobalArgs;
+use crate::config::{self, Config, HumanDuration, Unsafe};
+use crate::domain::validate_actor;
+use crate::error::{Error, Result};
+use crate::output::Printer;
+use crate::store::{self, Access, Location, OpenOptions, Store};
+use crate::workflow::Workflow;
+
+/// The file name looked for in the working directory and the config directory.
+pub const CONFIG_FILE: &str = "integrations.toml";
+
+/// Shared state of one orgmap run.
+pub struct Ctx {
+    pub globals: GlobalArgs,
+    pub printer: Printer,
+    config: OnceCell<Config>,
+}
+
+impl Ctx {
+    pub fn new(globals: GlobalArgs, printer: Printer) -> Self {
+        Ctx {
+            globals,
+            printer,
+            config: OnceCell::new(),
+        }
+    }
+
+    /// The config, loaded on first use.
+    pub fn config(&self) -> Result<&Config> {
+        if let Some(config) = self.config.get() {
+            return Ok(config);
+        }
+        let loaded = load_config(self.globals.config.as_deref(), &self.printer)?;
+        if self.globals.verbose > 0 {
+            match &loaded.path {
+                Some(path) => self.printer.status(&format!("config: {}", path.display())),
+                None => self.printer.status("config: none found"),
+            }
+        }
+        Ok(self.config.get_or_init(|| loaded))
+    }
+
+    /// Where the store is: `--store`, `ORGMAP_STORE`, else the XDG data directory.
+    pub fn location(&self) -> Result<Location> {
+        if let Some(path) = &self.globals.store {
+            return Ok(Location::Redb(path.clone()));
+        }
+        use etcetera::BaseStrategy;
+        let dirs = etcetera::choose_base_strategy().map_err(|err| Error::Usage {
+            message: format!("cannot find the data directory: {err}"),
+            hint: Some("pass --store or set ORGMAP_STORE".into()),
+        })?;
+        Ok(Location::Redb(dirs.data_dir().join("orgmap")))
+    }
+
+    /// How long to wait for the store: `ORGMAP_LOCK_TIMEOUT` (seconds, or a duration like 30s).
+    pub fn open_options(&self) -> Result<OpenOptions> {
+        let mut options = OpenOptions::default();
+        if let Ok(text) = std::env::var("ORGMAP_LOCK_TIMEOUT") {
+            options.lock_timeout = parse_timeout(&text).ok_or_else(|| {
+                Error::usage(
+                    format!("ORGMAP_LOCK_TIMEOUT={text:?} is not a duration"),
+                    "give seconds (10, 2.5) or a duration such as 30s or 2m",
+                )
+            })?;
+        }
+        Ok(options)
+    }
+
+    /// Opens the store for reading or writing.
+    pub fn store(&self, access: Access) -> Result<Box<dyn Store>> {
+        let location = self.location()?;
+        if self.globals.verbose > 0 {
+            self.printer.status(&format!("store: {location}"));
+        }
+        store::open(&location, access, &self.open_options()?)
+    }
+
+    /// Who acts: `ORGMAP_ACTOR`, else the OS user.
+    pub fn actor(&self) -> Result<String> {
+        let actor = match std::env::var("ORGMAP_ACTOR") {
+            Ok(actor) => actor,
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(Error::usage(
+                    "ORGMAP_ACTOR is not valid UTF-8",
+                    "set ORGMAP_ACTOR to a plain name",
+                ));
+            }
+            Err(std::env::VarError::NotPresent) => whoami::username(),
+        };
+        validate_actor(&actor)
+            .map_err(|err| Error::usage(err.to_string(), "set ORGMAP_ACTOR to a plain name"))?;
+        Ok(actor)
+    }
+
+    /// Whether a person is there to answer a prompt: stdin and stderr are terminals and neither
+    /// `--no-input` nor `--json` was given.
+    pub fn can_prompt(&self) -> bool {
+        !self.globals.no_input
+            && !self.globals.json
+            && std::io::stdin().is_terminal()
+            && std::io::stderr().is_terminal()
+    }
+
+    /// The workflow API, loading the config through this context's rules when needed.
+    pub fn workflow(&self) -> Result<Workflow> {
+        let actor = self.actor()?;
+        let explicit = self.globals.config.clone();
+        let printer = self.printer.clone();
+        Ok(Workflow::new(self.location()?, &actor, move || {
+            load_config(explicit.as_deref(), &printer)
+        })
+        .with_options(self.open_options()?))
+    }
+
+    /// The organization to act on: `--org`, else `ORGMAP_ORG`.
+    pub fn org(&self, org: Option<&str>) -> Result<String> {
+        org.map(str::to_owned).ok_or_else(|| {
+            Error::usage(
+                "no organization given",
+                "pass --org ORG (or set ORGMAP_ORG); `orgmap org list` shows them",
+            )
+        })
+    }
+}
+
+fn parse_timeout(text: &str) -> Option<Duration> {
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Some(Duration::from_secs_f64(secs)),
+        Ok(_) => None,
+        Err(_) => text.parse::<HumanDuration>().ok().map(|d| d.0),
+    }
+}
+
+/// Finds and loads the config: `--config`/`ORGMAP_CONFIG`, else `./integrations.toml` when it is
+/// safe to trust, else the XDG config directory; no file at all is an empty config.
+fn load_config(explicit: Option<&Path>, printer: &Printer) -> Result<Config> {
+    if let Some(path) = explicit {
+        return Config::load(path);
+    }
+    let local = PathBuf::from(CONFIG_FILE);
+    if local.is_file() {
+        match config::check_working_dir_config(&local) {
+            Ok(None) => return Config::load(&local),
+            Ok(Some(reason)) => {
+                let why = match reason {
+                    Unsafe::NotOwned => "it is owned by another user",
+                    Unsafe::Writable => "group or others may write it (chmod go-w to trust it)",
+                };
+                printer.warn(&format!("ignoring ./{CONFIG_FILE}: {why}"));
+            }
+            Err(err) => printer.warn(&format!("ignoring ./{CONFIG_FILE}: {err}")),
+        }
+    }
+    use etcetera::BaseStrategy;
+    if let Ok(dirs) = etcetera::choose_base_strategy() {
+        let path = dirs.config_dir().join("orgmap").join(CONFIG_FILE);
+        if path.is_file() {
+            return Config::load(&path);
+        }
+    }
+    Ok(Config::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_timeouts_accept_seconds_and_durations() {
+        assert_eq!(parse_timeout("10"), Some(Duration::from_secs(10)));
+        assert_eq!(parse_timeout("2.5"), Some(Duration::from_millis(2500)));
+        assert_eq!(parse_timeout("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_timeout("-1"), None);
+        assert_eq!(parse_timeout("soon"), None);
+    }
+}

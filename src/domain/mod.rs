@@ -1,0 +1,168 @@
+//! The records orgmap keeps (organizations, mappings, audit events, access grants) and the rules
+//! that values must follow. Pure data: nothing here touches the store or the terminal.
+
+mod validate;
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use validate::{
+    MAX_EXTERNAL_ID_LEN, MAX_META_ENTRIES, validate_actor, validate_external_id,
+    validate_external_name, validate_label, validate_metadata, validate_org_id, validate_org_name,
+};
+
+/// The one permission orgmap knows: changing orgs, mappings and access (the spec's canManageConfig).
+pub const MANAGE_CONFIG: &str = "manage-config";
+
+/// Key-value data attached to a mapping; values are JSON (strings unless set with `--meta-json`).
+pub type Metadata = BTreeMap<String, Value>;
+
+/// The current time, truncated to microseconds so that every backend stores it exactly.
+pub fn now() -> Timestamp {
+    let now = Timestamp::now();
+    Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now)
+}
+
+/// One of the MSP's own customer organizations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Org {
+    pub id: String,
+    pub name: String,
+    pub active: bool,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub updated_at: Timestamp,
+    pub updated_by: String,
+}
+
+/// The link between an MSP organization and one organization in an external system.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mapping {
+    pub mapping_id: String,
+    pub org_id: String,
+    pub integration: String,
+    pub external_org_id: String,
+    pub external_org_name: Option<String>,
+    pub label: Option<String>,
+    pub metadata: Metadata,
+    pub active: bool,
+    /// Whether the external ID was checked against the external system when it was saved.
+    pub verified: bool,
+    /// Bumped by every change; `edit --if-revision` refuses a stale one.
+    pub revision: u64,
+    pub created_at: Timestamp,
+    pub created_by: String,
+    pub updated_at: Timestamp,
+    pub updated_by: String,
+}
+
+impl Mapping {
+    /// Whether the user-visible content of two versions differs (audit fields aside).
+    pub fn same_content(&self, other: &Mapping) -> bool {
+        self.org_id == other.org_id
+            && self.integration == other.integration
+            && self.external_org_id == other.external_org_id
+            && self.external_org_name == other.external_org_name
+            && self.label == other.label
+            && self.metadata == other.metadata
+            && self.active == other.active
+            && self.verified == other.verified
+    }
+}
+
+/// Whether an audited attempt went through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Ok,
+    Denied,
+}
+
+/// One entry of the append-only audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub id: String,
+    pub at: Timestamp,
+    pub actor: String,
+    /// What was done, such as `mapping.create` or `org.rename`.
+    pub action: String,
+    /// What it was done to, such as `mapping:01J…` or `org:acme`.
+    pub target: String,
+    pub org_id: Option<String>,
+    pub integration: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub outcome: Outcome,
+}
+
+impl AuditEvent {
+    /// A new event stamped now with a fresh time-ordered ID.
+    pub fn new(actor: &str, action: &str, target: String) -> Self {
+        AuditEvent {
+            id: ulid::Ulid::new().to_string(),
+            at: now(),
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            target,
+            org_id: None,
+            integration: None,
+            before: None,
+            after: None,
+            outcome: Outcome::Ok,
+        }
+    }
+
+    /// An event about one mapping, with its state before and after.
+    pub fn for_mapping(
+        actor: &str,
+        action: &str,
+        before: Option<&Mapping>,
+        after: Option<&Mapping>,
+    ) -> Result<Self, serde_json::Error> {
+        let subject = after
+            .or(before)
+            .expect("a mapping event has a before or an after");
+        let mut event = AuditEvent::new(actor, action, format!("mapping:{}", subject.mapping_id));
+        event.org_id = Some(subject.org_id.clone());
+        event.integration = Some(subject.integration.clone());
+        event.before = before.map(serde_json::to_value).transpose()?;
+        event.after = after.map(serde_json::to_value).transpose()?;
+        Ok(event)
+    }
+
+    /// An event about one organization, with its state before and after.
+    pub fn for_org(
+        actor: &str,
+        action: &str,
+        before: Option<&Org>,
+        after: Option<&Org>,
+    ) -> Result<Self, serde_json::Error> {
+        let subject = after
+            .or(before)
+            .expect("an org event has a before or an after");
+        let mut event = AuditEvent::new(actor, action, format!("org:{}", subject.id));
+        event.org_id = Some(subject.id.clone());
+        event.before = before.map(serde_json::to_value).transpose()?;
+        event.after = after.map(serde_json::to_value).transpose()?;
+        Ok(event)
+    }
+}
+
+/// The permissions one actor holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessGrant {
+    pub actor: String,
+    pub permissions: Vec<String>,
+    pub granted_at: Timestamp,
+    pub granted_by: String,
+}
+
+impl AccessGrant {
+    /// Whether this grant includes `manage-config`.
+    pub fn can_manage_config(&self) -> bool {
+        self.permissions.iter().any(|p| p == MANAGE_CONFIG)
+    }
+}

@@ -1,0 +1,277 @@
+//! Every error orgmap can report, its exit code, and the hint that tells the user what to do.
+//!
+//! Exit codes are part of the public interface (see the README); this is the one place that maps
+//! error kinds to them.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+/// The result type used across the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A mapping that matched where one was expected, listed so that the user can pick one.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Candidate {
+    pub mapping_id: String,
+    pub label: Option<String>,
+    pub external_org_id: String,
+    pub external_org_name: Option<String>,
+}
+
+/// Everything that can go wrong, grouped by what the user has to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{message}")]
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
+
+    #[error("no orgmap store at {}", path.display())]
+    StoreMissing { path: PathBuf },
+    #[error("the store at {} is busy: another orgmap process held it for {waited_secs:.1} s", path.display())]
+    StoreBusy { path: PathBuf, waited_secs: f64 },
+    #[error("the store at {} is damaged or unreadable: {detail}", path.display())]
+    StoreDamaged { path: PathBuf, detail: String },
+    #[error("the store at {} has schema version {found}, newer than this orgmap understands ({supported})", path.display())]
+    StoreTooNew {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("cannot use the store at {}: {detail}", path.display())]
+    StoreAccess { path: PathBuf, detail: String },
+
+    #[error("{actor} may not {action}: the manage-config permission is needed")]
+    PermissionDenied { actor: String, action: String },
+
+    #[error("organization '{org}' not found")]
+    OrgNotFound { org: String },
+    #[error("no mapping matches '{reference}'")]
+    MappingNotFound { reference: String },
+    #[error("organization '{org}' has no active {integration} mapping")]
+    NoMapping {
+        org: String,
+        integration: String,
+        inactive: Vec<String>,
+    },
+    #[error("no organization is mapped to {integration} ID '{external_org_id}'")]
+    NoLookupMatch {
+        integration: String,
+        external_org_id: String,
+        inactive: usize,
+    },
+
+    #[error("organization '{org}' has {} active {integration} mappings; say which with --mapping-id", candidates.len())]
+    AmbiguousMapping {
+        org: String,
+        integration: String,
+        candidates: Vec<Candidate>,
+    },
+    #[error("mapping ID prefix '{prefix}' matches {} mappings", candidates.len())]
+    AmbiguousPrefix {
+        prefix: String,
+        candidates: Vec<Candidate>,
+    },
+
+    #[error("unknown integration '{name}'")]
+    UnknownIntegration {
+        name: String,
+        available: Vec<String>,
+    },
+    #[error("integration '{name}' does not support organization mapping")]
+    MappingNotSupported { name: String },
+    #[error("invalid {what}: {message}")]
+    Invalid {
+        what: String,
+        message: String,
+        hint: Option<String>,
+    },
+    #[error("{message}")]
+    Config {
+        message: String,
+        hint: Option<String>,
+    },
+
+    #[error("organization '{org}' is inactive")]
+    OrgInactive { org: String },
+
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        hint: Option<String>,
+    },
+
+    #[error("cancelled; nothing was changed")]
+    Cancelled,
+
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Shorthand for [`Error::Invalid`] without a hint.
+    pub fn invalid(what: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Invalid {
+            what: what.into(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Shorthand for [`Error::Usage`].
+    pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    /// Shorthand for [`Error::Conflict`].
+    pub fn conflict(message: impl Into<String>, hint: Option<String>) -> Self {
+        Error::Conflict {
+            message: message.into(),
+            hint,
+        }
+    }
+
+    /// The process exit code documented for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage { .. } => 2,
+            Error::OrgNotFound { .. }
+            | Error::MappingNotFound { .. }
+            | Error::NoMapping { .. }
+            | Error::NoLookupMatch { .. } => 3,
+            Error::AmbiguousMapping { .. } | Error::AmbiguousPrefix { .. } => 4,
+            Error::UnknownIntegration { .. }
+            | Error::MappingNotSupported { .. }
+            | Error::Invalid { .. }
+            | Error::Config { .. } => 5,
+            Error::PermissionDenied { .. } => 6,
+            Error::OrgInactive { .. } => 8,
+            Error::StoreMissing { .. }
+            | Error::StoreBusy { .. }
+            | Error::StoreDamaged { .. }
+            | Error::StoreTooNew { .. }
+            | Error::StoreAccess { .. } => 9,
+            Error::Conflict { .. } => 10,
+            Error::Cancelled => 130,
+            Error::Io(_) | Error::Internal(_) => 1,
+        }
+    }
+
+    /// A stable, machine-readable name for the kind of error (the `kind` field of JSON errors).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Usage { .. } => "usage",
+            Error::StoreMissing { .. } => "store_missing",
+            Error::StoreBusy { .. } => "store_busy",
+            Error::StoreDamaged { .. } => "store_damaged",
+            Error::StoreTooNew { .. } => "store_too_new",
+            Error::StoreAccess { .. } => "store_unavailable",
+            Error::PermissionDenied { .. } => "permission_denied",
+            Error::OrgNotFound { .. } => "org_not_found",
+            Error::MappingNotFound { .. } => "mapping_not_found",
+            Error::NoMapping { .. } => "no_mapping",
+            Error::NoLookupMatch { .. } => "no_lookup_match",
+            Error::AmbiguousMapping { .. } | Error::AmbiguousPrefix { .. } => "ambiguous",
+            Error::UnknownIntegration { .. } => "unknown_integration",
+            Error::MappingNotSupported { .. } => "mapping_not_supported",
+            Error::Invalid { .. } => "invalid",
+            Error::Config { .. } => "config",
+            Error::OrgInactive { .. } => "org_inactive",
+            Error::Conflict { .. } => "conflict",
+            Error::Cancelled => "cancelled",
+            Error::Io(_) | Error::Internal(_) => "internal",
+        }
+    }
+
+    /// What the user can do next, when there is something useful to say.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Usage { hint, .. } | Error::Invalid { hint, .. } | Error::Config { hint, .. } => {
+                hint.clone()
+            }
+            Error::Conflict { hint, .. } => hint.clone(),
+            Error::StoreMissing { .. } => Some(
+                "create it with `orgmap init`, or point --store / ORGMAP_STORE at an existing store".into(),
+            ),
+            Error::StoreBusy { .. } => Some(
+                "retry, or wait longer by setting ORGMAP_LOCK_TIMEOUT (seconds, default 10)".into(),
+            ),
+            Error::StoreDamaged { .. } => {
+                Some("restore the store from a backup copy of its directory".into())
+            }
+            Error::StoreTooNew { .. } => Some("upgrade orgmap to a version that knows this store".into()),
+            Error::StoreAccess { .. } => {
+                Some("check that the store directory exists and that you may read and write it".into())
+            }
+            Error::PermissionDenied { .. } => Some(
+                "ask a holder of manage-config to run `orgmap access grant <actor>`; `orgmap access list` shows who holds it".into(),
+            ),
+            Error::OrgNotFound { .. } => Some("`orgmap org list` shows the organizations; `orgmap org add` creates one".into()),
+            Error::MappingNotFound { .. } => Some("`orgmap list` shows mapping IDs".into()),
+            Error::NoMapping { inactive, .. } if !inactive.is_empty() => Some(format!(
+                "an inactive mapping exists ({}); reactivate it with `orgmap edit {} --activate`",
+                inactive.join(", "),
+                inactive[0]
+            )),
+            Error::NoMapping { org, integration, .. } => Some(format!(
+                "create one with `orgmap map {integration} <EXTERNAL_ID> --org {org}`"
+            )),
+            Error::NoLookupMatch { inactive, .. } if *inactive > 0 => Some(format!(
+                "{inactive} inactive mapping(s) match; pass --include-inactive to see them"
+            )),
+            Error::NoLookupMatch { .. } => None,
+            Error::AmbiguousMapping { candidates, .. } | Error::AmbiguousPrefix { candidates, .. } => {
+                let listed: Vec<String> = candidates
+                    .iter()
+                    .map(|c| match &c.label {
+                        Some(label) => format!("{} ({label}, {})", c.mapping_id, c.external_org_id),
+                        None => format!("{} ({})", c.mapping_id, c.external_org_id),
+                    })
+                    .collect();
+                Some(format!("pass --mapping-id with one of: {}", listed.join("; ")))
+            }
+            Error::UnknownIntegration { available, .. } if available.is_empty() => Some(
+                "no integrations are configured: pass --config or set ORGMAP_CONFIG to an integrations.toml".into(),
+            ),
+            Error::UnknownIntegration { available, .. } => {
+                Some(format!("available integrations: {}", available.join(", ")))
+            }
+            Error::MappingNotSupported { .. } => {
+                Some("set supports_org_mapping = true for it in integrations.toml".into())
+            }
+            Error::OrgInactive { org } => Some(format!("reactivate it with `orgmap org activate {org}`")),
+            Error::Io(_) | Error::Internal(_) => Some(
+                "this is a bug in orgmap: please report it with the command you ran and `orgmap --version`".into(),
+            ),
+            Error::Cancelled => None,
+        }
+    }
+
+    /// Structured details for `--json` errors, so that scripts need not parse messages.
+    pub fn details(&self) -> Option<Value> {
+        match self {
+            Error::AmbiguousMapping { candidates, .. }
+            | Error::AmbiguousPrefix { candidates, .. } => {
+                Some(json!({ "candidates": candidates }))
+            }
+            Error::UnknownIntegration { available, .. } => Some(json!({ "available": available })),
+            Error::NoMapping { inactive, .. } if !inactive.is_empty() => {
+                Some(json!({ "inactive_mappings": inactive }))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(err: serde_json::Error) -> Self {
+        Error::Internal(format!("JSON encoding: {err}"))
+    }
+}

@@ -1,0 +1,16 @@
+//! orgmap keeps the mapping between an MSP's customer organizations and their IDs in external
+//! systems (PSA, RMM, Microsoft 365, ...), for admins in a terminal and for workflow scripts.
+//!
+//! The binary is a thin shell over [`cli::main`]; Rust programs can use [`workflow::Workflow`]
+//! directly.
+
+pub mod cli;
+mod commands;
+pub mod config;
+mod context;
+pub mod domain;
+pub mod error;
+pub mod ops;
+pub mod output;
+pub mod store;
+pub mod workflow;

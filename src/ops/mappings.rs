@@ -1,0 +1,581 @@
+//! Mappings between MSP organizations and external organizations: the spec's
+//! get_integration_mapping and set_integration_mapping, and the admin's map, edit and unmap.
+
+use serde_json::Value;
+
+use super::orgs::require_org;
+use super::{Change, authorize};
+use crate::config::{Config, Integration};
+use crate::domain::{
+    AuditEvent, Mapping, Metadata, now, validate_external_id, validate_external_name,
+    validate_label, validate_metadata,
+};
+use crate::error::{Candidate, Error, Result};
+use crate::store::{ReadTx, Store, WriteTx};
+
+/// Changes to metadata: keys to set, then keys to remove.
+#[derive(Debug, Clone, Default)]
+pub struct MetadataChanges {
+    pub set: Metadata,
+    pub unset: Vec<String>,
+}
+
+impl MetadataChanges {
+    fn apply(&self, metadata: &mut Metadata) {
+        for (key, value) in &self.set {
+            metadata.insert(key.clone(), value.clone());
+        }
+        for key in &self.unset {
+            metadata.remove(key);
+        }
+    }
+}
+
+/// A new mapping, as `map` asks for it.
+#[derive(Debug, Clone, Default)]
+pub struct NewMapping {
+    pub org_id: String,
+    pub integration: String,
+    pub external_org_id: String,
+    pub external_org_name: Option<String>,
+    pub label: Option<String>,
+    pub metadata: Metadata,
+    /// Allow the external ID to be mapped to another org of the same integration too.
+    pub allow_shared: bool,
+    pub verified: bool,
+}
+
+/// Changes to one mapping, as `edit` asks for them; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct MappingEdit {
+    pub external_org_id: Option<String>,
+    /// `Some(None)` clears the name.
+    pub external_org_name: Option<Option<String>>,
+    /// `Some(None)` clears the label.
+    pub label: Option<Option<String>>,
+    pub metadata: MetadataChanges,
+    pub active: Option<bool>,
+    pub allow_shared: bool,
+    /// Refuse the edit unless the mapping is still at this revision.
+    pub if_revision: Option<u64>,
+}
+
+/// The workflow upsert (set_integration_mapping).
+#[derive(Debug, Clone, Default)]
+pub struct SetMapping {
+    pub org_id: String,
+    pub integration: String,
+    pub external_org_id: String,
+    /// Which of several mappings to update.
+    pub mapping_id: Option<String>,
+    pub external_org_name: Option<String>,
+    pub label: Option<String>,
+    pub metadata: MetadataChanges,
+    pub allow_shared: bool,
+}
+
+fn candidates(mappings: &[Mapping]) -> Vec<Candidate> {
+    mappings
+        .iter()
+        .map(|m| Candidate {
+            mapping_id: m.mapping_id.clone(),
+            label: m.label.clone(),
+            external_org_id: m.external_org_id.clone(),
+            external_org_name: m.external_org_name.clone(),
+        })
+        .collect()
+}
+
+/// Normalises a mapping ID or prefix as typed (IDs are upper-case ULIDs).
+fn normalise_reference(reference: &str) -> String {
+    reference.trim().to_ascii_uppercase()
+}
+
+/// The mapping named by its ID or a unique prefix of it (at least 4 characters).
+pub fn resolve_mapping(tx: &dyn ReadTx, reference: &str) -> Result<Mapping> {
+    let wanted = normalise_reference(reference);
+    if wanted.is_empty() || wanted.chars().any(|c| !c.is_ascii_alphanumeric()) {
+        return Err(Error::MappingNotFound {
+            reference: reference.to_owned(),
+        });
+    }
+    if let Some(mapping) = tx.mapping(&wanted)? {
+        return Ok(mapping);
+    }
+    if wanted.len() < 4 {
+        return Err(Error::Invalid {
+            what: "mapping ID".into(),
+            message: format!("'{reference}' is too short to name a mapping"),
+            hint: Some("give the whole mapping ID or at least its first 4 characters".into()),
+        });
+    }
+    let mut found = tx.mappings_with_id_prefix(&wanted, 10)?;
+    match found.len() {
+        0 => Err(Error::MappingNotFound {
+            reference: reference.to_owned(),
+        }),
+        1 => Ok(found.remove(0)),
+        _ => Err(Error::AmbiguousPrefix {
+            prefix: reference.to_owned(),
+            candidates: candidates(&found),
+        }),
+    }
+}
+
+/// The one mapping among `mappings` whose ID starts with `reference`.
+fn pick_by_prefix(reference: &str, mappings: Vec<Mapping>) -> Result<Mapping> {
+    let wanted = normalise_reference(reference);
+    let mut matching: Vec<Mapping> = mappings
+        .into_iter()
+        .filter(|m| !wanted.is_empty() && m.mapping_id.starts_with(&wanted))
+        .collect();
+    match matching.len() {
+        0 => Err(Error::MappingNotFound {
+            reference: reference.to_owned(),
+        }),
+        1 => Ok(matching.remove(0)),
+        _ => Err(Error::AmbiguousPrefix {
+            prefix: reference.to_owned(),
+            candidates: candidates(&matching),
+        }),
+    }
+}
+
+/// Picks the one mapping a workflow means among an org's mappings of one integration.
+fn choose(
+    org_id: &str,
+    integration: &str,
+    mappings: Vec<Mapping>,
+    mapping_id: Option<&str>,
+) -> Result<Mapping> {
+    if let Some(reference) = mapping_id {
+        let mapping = pick_by_prefix(reference, mappings)?;
+        if mapping.active {
+            return Ok(mapping);
+        }
+        return Err(Error::NoMapping {
+            org: org_id.to_owned(),
+            integration: integration.to_owned(),
+            inactive: vec![mapping.mapping_id],
+        });
+    }
+    let (active, inactive): (Vec<Mapping>, Vec<Mapping>) =
+        mappings.into_iter().partition(|m| m.active);
+    match active.len() {
+        0 => Err(Error::NoMapping {
+            org: org_id.to_owned(),
+            integration: integration.to_owned(),
+            inactive: inactive.into_iter().map(|m| m.mapping_id).collect(),
+        }),
+        1 => Ok(active.into_iter().next().expect("one active mapping")),
+        _ => Err(Error::AmbiguousMapping {
+            org: org_id.to_owned(),
+            integration: integration.to_owned(),
+            candidates: candidates(&active),
+        }),
+    }
+}
+
+/// The workflow read (get_integration_mapping): the org's one active mapping for `integration`,
+/// or the one named by `mapping_id`.
+///
+/// `check_integration` is only called when nothing was found, so that the common path does not
+/// need the config; it turns "no mapping" into "unknown integration" when that is the reason.
+pub fn get_mapping(
+    tx: &dyn ReadTx,
+    org_id: &str,
+    integration: &str,
+    mapping_id: Option<&str>,
+    check_integration: &dyn Fn(&str) -> Result<()>,
+) -> Result<Mapping> {
+    let org = require_org(tx, org_id)?;
+    if !org.active {
+        return Err(Error::OrgInactive { org: org.id });
+    }
+    let mappings = tx.mappings_of_org(org_id, Some(integration))?;
+    if mappings.is_empty() {
+        check_integration(integration)?;
+    }
+    choose(org_id, integration, mappings, mapping_id)
+}
+
+/// Which organizations map to an external organization (webhooks name only the external ID).
+pub fn lookup(
+    tx: &dyn ReadTx,
+    integration: &str,
+    external_org_id: &str,
+    include_inactive: bool,
+) -> Result<Vec<(Mapping, crate::domain::Org)>> {
+    let all = tx.mappings_of_external(integration, external_org_id)?;
+    let inactive = all.iter().filter(|m| !m.active).count();
+    let mut found = Vec::new();
+    for mapping in all.into_iter().filter(|m| include_inactive || m.active) {
+        let org = require_org(tx, &mapping.org_id)?;
+        found.push((mapping, org));
+    }
+    if found.is_empty() {
+        return Err(Error::NoLookupMatch {
+            integration: integration.to_owned(),
+            external_org_id: external_org_id.to_owned(),
+            inactive,
+        });
+    }
+    Ok(found)
+}
+
+fn validate_values(
+    integration: &Integration,
+    external_org_id: &str,
+    name: Option<&str>,
+    label: Option<&str>,
+    metadata: &Metadata,
+) -> Result<()> {
+    validate_external_id(external_org_id, integration.id_pattern.as_ref())?;
+    if let Some(name) = name {
+        validate_external_name(name)?;
+    }
+    if let Some(label) = label {
+        validate_label(label)?;
+    }
+    validate_metadata(metadata)
+}
+
+/// Refuses an external ID that another mapping of the same integration already uses: on the same
+/// org it is a duplicate; on another org it needs `allow_shared`.
+fn check_external_id_free(tx: &dyn ReadTx, mapping: &Mapping, allow_shared: bool) -> Result<()> {
+    for other in tx.mappings_of_external(&mapping.integration, &mapping.external_org_id)? {
+        if other.mapping_id == mapping.mapping_id {
+            continue;
+        }
+        if other.org_id == mapping.org_id {
+            return Err(Error::conflict(
+                format!(
+                    "{} ID '{}' is already mapped to '{}' (mapping {})",
+                    mapping.integration, mapping.external_org_id, other.org_id, other.mapping_id
+                ),
+                Some(format!(
+                    "change that mapping instead: `orgmap edit {}`",
+                    other.mapping_id
+                )),
+            ));
+        }
+        if !allow_shared {
+            return Err(Error::conflict(
+                format!(
+                    "{} ID '{}' is already mapped to organization '{}' (mapping {})",
+                    mapping.integration, mapping.external_org_id, other.org_id, other.mapping_id
+                ),
+                Some("pass --allow-shared if both organizations really share this external organization".into()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Creates a mapping (`map`): several per org and integration are allowed.
+pub fn create_mapping(
+    store: &dyn Store,
+    config: &Config,
+    actor: &str,
+    new: NewMapping,
+) -> Result<Mapping> {
+    let tx = authorize(
+        store.write()?,
+        actor,
+        "mapping.create",
+        &format!("org:{}", new.org_id),
+    )?;
+    let org = require_org(&*tx, &new.org_id)?;
+    let integration = config.mapping_integration(&new.integration)?;
+    validate_values(
+        integration,
+        &new.external_org_id,
+        new.external_org_name.as_deref(),
+        new.label.as_deref(),
+        &new.metadata,
+    )?;
+    if !org.active {
+        return Err(Error::OrgInactive { org: org.id });
+    }
+    let at = now();
+    let mapping = Mapping {
+        mapping_id: ulid::Ulid::new().to_string(),
+        org_id: new.org_id,
+        integration: new.integration,
+        external_org_id: new.external_org_id,
+        external_org_name: new.external_org_name,
+        label: new.label,
+        metadata: new.metadata,
+        active: true,
+        verified: new.verified,
+        revision: 1,
+        created_at: at,
+        created_by: actor.to_owned(),
+        updated_at: at,
+        updated_by: actor.to_owned(),
+    };
+    insert(tx, actor, mapping, new.allow_shared)
+}
+
+fn insert(
+    mut tx: Box<dyn WriteTx + '_>,
+    actor: &str,
+    mapping: Mapping,
+    allow_shared: bool,
+) -> Result<Mapping> {
+    check_external_id_free(&*tx, &mapping, allow_shared)?;
+    tx.put_mapping(None, &mapping)?;
+    tx.append_audit(&AuditEvent::for_mapping(
+        actor,
+        "mapping.create",
+        None,
+        Some(&mapping),
+    )?)?;
+    tx.commit()?;
+    Ok(mapping)
+}
+
+/// Writes `after` over `before` unless nothing changed; bumps the revision and audits.
+fn update(
+    mut tx: Box<dyn WriteTx + '_>,
+    actor: &str,
+    before: Mapping,
+    mut after: Mapping,
+    allow_shared: bool,
+) -> Result<Change<Mapping>> {
+    if after.same_content(&before) {
+        return Ok(Change::Unchanged(before));
+    }
+    if after.external_org_id != before.external_org_id {
+        check_external_id_free(&*tx, &after, allow_shared)?;
+    }
+    after.revision = before.revision + 1;
+    after.updated_at = now();
+    after.updated_by = actor.to_owned();
+    tx.put_mapping(Some(&before), &after)?;
+    tx.append_audit(&AuditEvent::for_mapping(
+        actor,
+        "mapping.update",
+        Some(&before),
+        Some(&after),
+    )?)?;
+    tx.commit()?;
+    Ok(Change::Updated(after))
+}
+
+/// Changes one mapping (`edit`).
+pub fn edit_mapping(
+    store: &dyn Store,
+    config: &Config,
+    actor: &str,
+    reference: &str,
+    edit: MappingEdit,
+) -> Result<Change<Mapping>> {
+    let tx = authorize(
+        store.write()?,
+        actor,
+        "mapping.update",
+        &format!("mapping:{reference}"),
+    )?;
+    let before = resolve_mapping(&*tx, reference)?;
+    if let Some(expected) = edit.if_revision
+        && expected != before.revision
+    {
+        return Err(Error::conflict(
+            format!(
+                "mapping {} is at revision {}, not {expected}: changed by {} at {} since you read it",
+                before.mapping_id, before.revision, before.updated_by, before.updated_at
+            ),
+            Some(format!(
+                "look at it again with `orgmap list --org {}` and retry",
+                before.org_id
+            )),
+        ));
+    }
+    let mut after = before.clone();
+    if let Some(id) = edit.external_org_id
+        && id != before.external_org_id
+    {
+        after.external_org_id = id;
+        // A name that described the old external organization would now be wrong.
+        after.external_org_name = None;
+        after.verified = false;
+    }
+    if let Some(name) = edit.external_org_name {
+        after.external_org_name = name;
+    }
+    if let Some(label) = edit.label {
+        after.label = label;
+    }
+    edit.metadata.apply(&mut after.metadata);
+    if let Some(active) = edit.active {
+        after.active = active;
+    }
+    if after.same_content(&before) {
+        return Ok(Change::Unchanged(before));
+    }
+    let integration = config.mapping_integration(&after.integration)?;
+    if after.external_org_id != before.external_org_id {
+        validate_external_id(&after.external_org_id, integration.id_pattern.as_ref())?;
+    }
+    if let Some(name) = after.external_org_name.as_deref() {
+        validate_external_name(name)?;
+    }
+    if let Some(label) = after.label.as_deref() {
+        validate_label(label)?;
+    }
+    validate_metadata(&after.metadata)?;
+    update(tx, actor, before, after, edit.allow_shared)
+}
+
+/// Deletes one mapping (`unmap`); returns it as it was.
+pub fn delete_mapping(store: &dyn Store, actor: &str, mapping_id: &str) -> Result<Mapping> {
+    let mut tx = authorize(
+        store.write()?,
+        actor,
+        "mapping.delete",
+        &format!("mapping:{mapping_id}"),
+    )?;
+    let mapping = resolve_mapping(&*tx, mapping_id)?;
+    tx.delete_mapping(&mapping)?;
+    tx.append_audit(&AuditEvent::for_mapping(
+        actor,
+        "mapping.delete",
+        Some(&mapping),
+        None,
+    )?)?;
+    tx.commit()?;
+    Ok(mapping)
+}
+
+/// The workflow upsert (set_integration_mapping): creates the org's mapping for `integration`
+/// when it has no active one, updates it when it has exactly one (or `mapping_id` names one), and
+/// refuses when several are possible. Runs in one write transaction, so two concurrent calls for
+/// an org without a mapping create exactly one.
+pub fn set_mapping(
+    store: &dyn Store,
+    config: &Config,
+    actor: &str,
+    request: SetMapping,
+) -> Result<Change<Mapping>> {
+    let tx = authorize(
+        store.write()?,
+        actor,
+        "mapping.set",
+        &format!("org:{}", request.org_id),
+    )?;
+    let org = require_org(&*tx, &request.org_id)?;
+    let integration = config.mapping_integration(&request.integration)?;
+    validate_values(
+        integration,
+        &request.external_org_id,
+        request.external_org_name.as_deref(),
+        request.label.as_deref(),
+        &request.metadata.set,
+    )?;
+    if !org.active {
+        return Err(Error::OrgInactive { org: org.id });
+    }
+    let existing = tx.mappings_of_org(&request.org_id, Some(&request.integration))?;
+    let target = match &request.mapping_id {
+        Some(reference) => Some(pick_by_prefix(reference, existing)?),
+        None => {
+            let active: Vec<Mapping> = existing.into_iter().filter(|m| m.active).collect();
+            match active.len() {
+                0 => None,
+                1 => active.into_iter().next(),
+                _ => {
+                    return Err(Error::AmbiguousMapping {
+                        org: request.org_id.clone(),
+                        integration: request.integration.clone(),
+                        candidates: candidates(&active),
+                    });
+                }
+            }
+        }
+    };
+    match target {
+        None => {
+            let mut metadata = Metadata::new();
+            request.metadata.apply(&mut metadata);
+            let at = now();
+            let mapping = Mapping {
+                mapping_id: ulid::Ulid::new().to_string(),
+                org_id: request.org_id,
+                integration: request.integration,
+                external_org_id: request.external_org_id,
+                external_org_name: request.external_org_name,
+                label: request.label,
+                metadata,
+                active: true,
+                verified: false,
+                revision: 1,
+                created_at: at,
+                created_by: actor.to_owned(),
+                updated_at: at,
+                updated_by: actor.to_owned(),
+            };
+            insert(tx, actor, mapping, request.allow_shared).map(Change::Created)
+        }
+        Some(before) => {
+            let mut after = before.clone();
+            if after.external_org_id != request.external_org_id {
+                after.external_org_id = request.external_org_id;
+                after.external_org_name = None;
+                after.verified = false;
+            }
+            if let Some(name) = request.external_org_name {
+                after.external_org_name = Some(name);
+            }
+            if let Some(label) = request.label {
+                after.label = Some(label);
+            }
+            request.metadata.apply(&mut after.metadata);
+            validate_metadata(&after.metadata)?;
+            update(tx, actor, before, after, request.allow_shared)
+        }
+    }
+}
+
+/// The one mapping of an org and integration that an admin means, active or not (`unmap`).
+pub fn select_mapping(
+    tx: &dyn ReadTx,
+    org_id: &str,
+    integration: &str,
+    mapping_id: Option<&str>,
+) -> Result<Mapping> {
+    require_org(tx, org_id)?;
+    let all = tx.mappings_of_org(org_id, Some(integration))?;
+    if let Some(reference) = mapping_id {
+        return pick_by_prefix(reference, all);
+    }
+    match all.len() {
+        0 => Err(Error::NoMapping {
+            org: org_id.to_owned(),
+            integration: integration.to_owned(),
+            inactive: Vec::new(),
+        }),
+        1 => Ok(all.into_iter().next().expect("one mapping")),
+        _ => Err(Error::AmbiguousMapping {
+            org: org_id.to_owned(),
+            integration: integration.to_owned(),
+            candidates: candidates(&all),
+        }),
+    }
+}
+
+/// Reads a `--field` of a mapping: a top-level field, or `metadata.KEY`.
+pub fn field(mapping: &Mapping, name: &str) -> Result<Value> {
+    let value = serde_json::to_value(mapping)?;
+    let found = match name.strip_prefix("metadata.") {
+        Some(key) => mapping.metadata.get(key).cloned(),
+        None => value.get(name).cloned(),
+    };
+    found.ok_or_else(|| Error::Invalid {
+        what: "field".into(),
+        message: format!("'{name}' is not a field of a mapping"),
+        hint: Some(
+            "use one of mapping_id, org_id, integration, external_org_id, external_org_name, label, active, verified, revision, created_at, created_by, updated_at, updated_by, metadata or metadata.KEY".into(),
+        ),
+    })
+}

@@ -1,0 +1,82 @@
+//! What orgmap does, independent of how it is asked: the rules for orgs, mappings, access and the
+//! audit log, written once against the store traits. The CLI is one caller; a Rust workflow can
+//! be another (see [`crate::workflow`]).
+//!
+//! Every change runs in one write transaction that checks permission, validates, writes the
+//! record and its indexes, and appends the audit event; a change that changes nothing writes
+//! nothing.
+
+pub mod access;
+pub mod mappings;
+pub mod orgs;
+
+use crate::domain::{AuditEvent, Outcome};
+use crate::error::{Error, Result};
+use crate::store::WriteTx;
+
+/// What a change did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change<T> {
+    Created(T),
+    Updated(T),
+    Unchanged(T),
+}
+
+impl<T> Change<T> {
+    /// The record as it is now.
+    pub fn value(&self) -> &T {
+        match self {
+            Change::Created(v) | Change::Updated(v) | Change::Unchanged(v) => v,
+        }
+    }
+
+    /// The record as it is now, owned.
+    pub fn into_value(self) -> T {
+        match self {
+            Change::Created(v) | Change::Updated(v) | Change::Unchanged(v) => v,
+        }
+    }
+
+    /// `created`, `updated` or `unchanged`, as reported in JSON.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Change::Created(_) => "created",
+            Change::Updated(_) => "updated",
+            Change::Unchanged(_) => "unchanged",
+        }
+    }
+}
+
+/// Lets `tx` go on when `actor` holds manage-config; otherwise records the denied attempt
+/// durably and refuses.
+pub(crate) fn authorize<'s>(
+    mut tx: Box<dyn WriteTx + 's>,
+    actor: &str,
+    action: &str,
+    target: &str,
+) -> Result<Box<dyn WriteTx + 's>> {
+    let allowed = tx
+        .access(actor)?
+        .is_some_and(|grant| grant.can_manage_config());
+    if allowed {
+        return Ok(tx);
+    }
+    let mut event = AuditEvent::new(actor, action, target.to_owned());
+    event.outcome = Outcome::Denied;
+    if let Some(org) = target.strip_prefix("org:") {
+        event.org_id = Some(org.to_owned());
+    }
+    tx.append_audit(&event)?;
+    tx.commit()?;
+    Err(Error::PermissionDenied {
+        actor: actor.to_owned(),
+        action: describe(action),
+    })
+}
+
+fn describe(action: &str) -> String {
+    match action.split_once('.') {
+        Some((subject, verb)) => format!("{verb} {subject}s"),
+        None => action.to_owned(),
+    }
+}

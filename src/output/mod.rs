@@ -1,0 +1,75 @@
+//! Everything orgmap shows: results on stdout (tables or JSON), chatter on stderr.
+
+pub mod sanitize;
+pub mod table;
+pub mod views;
+
+use std::io::{self, IsTerminal, Write};
+
+use serde::Serialize;
+
+use crate::error::Result;
+
+pub use sanitize::sanitize;
+
+/// How results and messages reach the user.
+#[derive(Debug, Clone)]
+pub struct Printer {
+    /// Results as JSON instead of tables.
+    pub json: bool,
+    /// No status messages (warnings and errors still go to stderr).
+    pub quiet: bool,
+    /// Colour on stderr.
+    pub color: bool,
+}
+
+impl Printer {
+    /// Prints a JSON result on stdout: indented for a person, one line for a pipe.
+    pub fn json<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
+        let stdout = io::stdout();
+        let mut out = io::BufWriter::new(stdout.lock());
+        if io::stdout().is_terminal() {
+            serde_json::to_writer_pretty(&mut out, value)?;
+        } else {
+            serde_json::to_writer(&mut out, value)?;
+        }
+        out.write_all(b"\n")?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Prints a line of result on stdout.
+    pub fn line(&self, text: &str) -> Result<()> {
+        let mut out = io::stdout().lock();
+        writeln!(out, "{text}")?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Prints a table on stdout.
+    pub fn table(&self, table: &comfy_table::Table) -> Result<()> {
+        self.line(&table.to_string())
+    }
+
+    /// A status message on stderr, unless `-q`.
+    pub fn status(&self, text: &str) {
+        if !self.quiet {
+            let _ = writeln!(io::stderr(), "{text}");
+        }
+    }
+
+    /// A warning on stderr, always.
+    pub fn warn(&self, text: &str) {
+        let prefix = self.paint("warning:", "33");
+        let _ = writeln!(io::stderr(), "{prefix} {text}");
+    }
+
+    /// Wraps `text` in an ANSI colour when colour is on.
+    pub fn paint(&self, text: &str, code: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+}

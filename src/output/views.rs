@@ -1,0 +1,170 @@
+//! The JSON shapes orgmap prints. They are a public contract (documented in the README), so they
+//! are separate from the stored records and change only on purpose.
+
+use serde::Serialize;
+
+use crate::domain::{AccessGrant, AuditEvent, Mapping, Metadata, Org};
+
+fn time(at: &jiff::Timestamp) -> String {
+    at.to_string()
+}
+
+/// A mapping.
+#[derive(Debug, Serialize)]
+pub struct MappingView<'a> {
+    pub mapping_id: &'a str,
+    pub org_id: &'a str,
+    pub integration: &'a str,
+    pub external_org_id: &'a str,
+    pub external_org_name: Option<&'a str>,
+    pub label: Option<&'a str>,
+    pub metadata: &'a Metadata,
+    pub active: bool,
+    pub verified: bool,
+    pub revision: u64,
+    pub created_at: String,
+    pub created_by: &'a str,
+    pub updated_at: String,
+    pub updated_by: &'a str,
+}
+
+impl<'a> From<&'a Mapping> for MappingView<'a> {
+    fn from(m: &'a Mapping) -> Self {
+        MappingView {
+            mapping_id: &m.mapping_id,
+            org_id: &m.org_id,
+            integration: &m.integration,
+            external_org_id: &m.external_org_id,
+            external_org_name: m.external_org_name.as_deref(),
+            label: m.label.as_deref(),
+            metadata: &m.metadata,
+            active: m.active,
+            verified: m.verified,
+            revision: m.revision,
+            created_at: time(&m.created_at),
+            created_by: &m.created_by,
+            updated_at: time(&m.updated_at),
+            updated_by: &m.updated_by,
+        }
+    }
+}
+
+/// The result of a change to a mapping (`set`, `edit`).
+#[derive(Debug, Serialize)]
+pub struct MappingChangeView<'a> {
+    /// `created`, `updated` or `unchanged`.
+    pub outcome: &'static str,
+    pub mapping: MappingView<'a>,
+}
+
+/// An MSP organization.
+#[derive(Debug, Serialize)]
+pub struct OrgView<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub active: bool,
+    pub created_at: String,
+    pub created_by: &'a str,
+    pub updated_at: String,
+    pub updated_by: &'a str,
+}
+
+impl<'a> From<&'a Org> for OrgView<'a> {
+    fn from(o: &'a Org) -> Self {
+        OrgView {
+            id: &o.id,
+            name: &o.name,
+            active: o.active,
+            created_at: time(&o.created_at),
+            created_by: &o.created_by,
+            updated_at: time(&o.updated_at),
+            updated_by: &o.updated_by,
+        }
+    }
+}
+
+/// The result of a change to an organization.
+#[derive(Debug, Serialize)]
+pub struct OrgChangeView<'a> {
+    pub outcome: &'static str,
+    pub org: OrgView<'a>,
+}
+
+/// An organization with all its mappings (`org show`).
+#[derive(Debug, Serialize)]
+pub struct OrgDetailView<'a> {
+    pub org: OrgView<'a>,
+    pub mappings: Vec<MappingView<'a>>,
+}
+
+/// One answer of `lookup`: the mapping and the organization it belongs to.
+#[derive(Debug, Serialize)]
+pub struct LookupView<'a> {
+    pub org: OrgView<'a>,
+    pub mapping: MappingView<'a>,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Serialize)]
+pub struct AuditView<'a> {
+    pub id: &'a str,
+    pub at: String,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub org_id: Option<&'a str>,
+    pub integration: Option<&'a str>,
+    pub outcome: crate::domain::Outcome,
+    pub before: Option<&'a serde_json::Value>,
+    pub after: Option<&'a serde_json::Value>,
+}
+
+impl<'a> From<&'a AuditEvent> for AuditView<'a> {
+    fn from(e: &'a AuditEvent) -> Self {
+        AuditView {
+            id: &e.id,
+            at: time(&e.at),
+            actor: &e.actor,
+            action: &e.action,
+            target: &e.target,
+            org_id: e.org_id.as_deref(),
+            integration: e.integration.as_deref(),
+            outcome: e.outcome,
+            before: e.before.as_ref(),
+            after: e.after.as_ref(),
+        }
+    }
+}
+
+/// Who holds which permissions.
+#[derive(Debug, Serialize)]
+pub struct AccessView<'a> {
+    pub actor: &'a str,
+    pub permissions: &'a [String],
+    pub granted_at: String,
+    pub granted_by: &'a str,
+}
+
+impl<'a> From<&'a AccessGrant> for AccessView<'a> {
+    fn from(g: &'a AccessGrant) -> Self {
+        AccessView {
+            actor: &g.actor,
+            permissions: &g.permissions,
+            granted_at: time(&g.granted_at),
+            granted_by: &g.granted_by,
+        }
+    }
+}
+
+/// One declared integration (`integrations`).
+#[derive(Debug, Serialize)]
+pub struct IntegrationView<'a> {
+    pub name: &'a str,
+    pub display_name: &'a str,
+    pub supports_org_mapping: bool,
+    pub discovery: &'a str,
+    pub id_pattern: Option<&'a str>,
+    pub cache_ttl_seconds: u64,
+    /// `None` when there is no store yet.
+    pub mapping_count: Option<u64>,
+}

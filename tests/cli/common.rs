@@ -1,0 +1,161 @@
+//! A temporary orgmap environment: its own HOME, config, store and actor, with every ORGMAP_*
+//! variable of the calling shell cleared, so that tests never touch a real store.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The config every test starts from: a mapping-enabled integration with a numeric ID pattern,
+/// one with GUIDs, one without a pattern, and one that does not support mapping.
+pub const TEST_CONFIG: &str = r#"
+[integrations.demo]
+display_name = "Demo PSA"
+supports_org_mapping = true
+id_pattern = "[0-9]+"
+
+[integrations.m365]
+display_name = "Microsoft 365"
+supports_org_mapping = true
+id_pattern = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+[integrations.free]
+display_name = "Free-form IDs"
+supports_org_mapping = true
+
+[integrations.billing]
+display_name = "Billing (no mapping)"
+supports_org_mapping = false
+"#;
+
+/// The actor that ran `init` and holds manage-config.
+pub const ADMIN: &str = "admin";
+
+pub struct TestEnv {
+    pub dir: TempDir,
+    pub store: PathBuf,
+    pub config: PathBuf,
+}
+
+impl TestEnv {
+    /// An environment with a config and no store yet.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = dir.path().join("integrations.toml");
+        std::fs::write(&config, TEST_CONFIG).expect("write config");
+        std::fs::create_dir_all(dir.path().join("home")).expect("home");
+        let store = dir.path().join("store");
+        TestEnv { dir, store, config }
+    }
+
+    /// An environment whose store was created by [`ADMIN`].
+    pub fn initialized() -> Self {
+        let env = TestEnv::new();
+        env.ok(&["init"]);
+        env
+    }
+
+    /// An environment with a store and an active org `acme`.
+    pub fn with_org() -> Self {
+        let env = TestEnv::initialized();
+        env.ok(&["org", "add", "acme", "--name", "Acme Corp"]);
+        env
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `orgmap` in this environment, acting as [`ADMIN`].
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_orgmap"));
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("ORGMAP_") {
+                cmd.env_remove(&key);
+            }
+        }
+        let home = self.dir.path().join("home");
+        cmd.current_dir(self.dir.path())
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("ORGMAP_STORE", &self.store)
+            .env("ORGMAP_CONFIG", &self.config)
+            .env("ORGMAP_ACTOR", ADMIN)
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "120");
+        cmd
+    }
+
+    /// Runs orgmap with `args` and returns what happened, whatever the exit code.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("run orgmap")
+    }
+
+    /// Runs orgmap as `actor`.
+    pub fn run_as(&self, actor: &str, args: &[&str]) -> Output {
+        self.cmd().env("ORGMAP_ACTOR", actor).args(args).output().expect("run orgmap")
+    }
+
+    /// Runs orgmap, asserts success and returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "orgmap {args:?} failed with {:?}\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// Runs orgmap with `--json`, asserts success and parses stdout.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let stdout = self.ok(&all);
+        serde_json::from_str(&stdout).unwrap_or_else(|err| panic!("orgmap {args:?} printed invalid JSON ({err}): {stdout}"))
+    }
+
+    /// Runs orgmap, asserts the exit code and returns stderr.
+    pub fn fails(&self, code: i32, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "orgmap {args:?}: expected exit {code}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).expect("utf-8 stderr")
+    }
+
+    /// Creates a mapping with `map` and returns its ID.
+    pub fn map(&self, integration: &str, external_id: &str, org: &str) -> String {
+        self.ok(&["map", integration, external_id, "--org", org]).trim().to_owned()
+    }
+
+    /// The audit log, newest first, as JSON.
+    pub fn audit(&self) -> Vec<Value> {
+        self.json(&["audit", "--limit", "0"]).as_array().expect("audit array").clone()
+    }
+
+    /// Every mapping, as JSON.
+    pub fn mappings(&self) -> Vec<Value> {
+        self.json(&["list"]).as_array().expect("list array").clone()
+    }
+
+    /// Everything the store holds (orgs, mappings, access, audit), to prove that a failed command
+    /// changed nothing. Compared logically: redb may rewrite bookkeeping pages on any open.
+    pub fn state(&self) -> Value {
+        serde_json::json!({
+            "orgs": self.json(&["org", "list"]),
+            "mappings": self.json(&["list"]),
+            "access": self.json(&["access", "list"]),
+            "audit": self.json(&["audit", "--limit", "0"]),
+        })
+    }
+}

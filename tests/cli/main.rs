@@ -1,0 +1,6 @@
+//! End-to-end tests of the `orgmap` binary on a real redb store on disk.
+
+mod common;
+
+mod concurrency;
+mod crash;
