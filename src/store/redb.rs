@@ -35,6 +35,16 @@ const ACCESS: TableDefinition<&str, &[u8]> = TableDefinition::new("access");
 
 const SEP: char = '\0';
 
+/// redb caches pages it has read, up to this much. A command touches few pages, except a full
+/// `list`, which streams through them all: a small cache keeps its memory flat.
+const CACHE_BYTES: usize = 16 * 1024 * 1024;
+
+fn builder() -> redb::Builder {
+    let mut builder = redb::Builder::new();
+    builder.set_cache_size(CACHE_BYTES);
+    builder
+}
+
 fn org_key(m: &Mapping) -> String {
     format!("{}{SEP}{}{SEP}{}", m.org_id, m.integration, m.mapping_id)
 }
@@ -110,7 +120,7 @@ impl RedbStore {
         if db_path.exists() {
             return Ok(InitOutcome::AlreadyExists);
         }
-        let db = Database::create(&db_path).map_err(|e| classify(&db_path, e))?;
+        let db = builder().create(&db_path).map_err(|e| classify(&db_path, e))?;
         let store = RedbStore {
             handle: Handle::ReadWrite(db),
             db_path,

@@ -70,7 +70,12 @@ impl TestEnv {
 
     /// `orgmap` in this environment, acting as [`ADMIN`].
     pub fn cmd(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_orgmap"));
+        Command::from_std(self.std_cmd())
+    }
+
+    /// [`TestEnv::cmd`] as a plain `std::process::Command`, for spawning and killing.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_orgmap"));
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("ORGMAP_") {
                 cmd.env_remove(&key);
