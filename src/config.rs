@@ -263,6 +263,24 @@ cache_ttl = "15m"
     }
 
     #[test]
+    fn the_shipped_config_parses_and_declares_the_eight_integrations_and_demo() {
+        let config = Config::parse(include_str!("../integrations.toml"), None).unwrap();
+        for name in [
+            "demo",
+            "halopsa",
+            "ninjaone",
+            "m365",
+            "connectwise",
+            "autotask",
+            "itglue",
+            "hudu",
+            "datto-rmm",
+        ] {
+            assert!(config.mapping_integration(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
     fn unknown_keys_name_the_file_line_and_key() {
         let err = Config::parse(
             "[integrations.halopsa]\ndisplay_name = \"HaloPSA\"\nsupports_org_mapping = true\nid_patern = \"x\"\n",
