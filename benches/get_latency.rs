@@ -43,10 +43,7 @@ fn config_text() -> String {
 fn mapping(org: usize, integration: usize) -> Mapping {
     let at = now();
     let mut metadata = BTreeMap::new();
-    metadata.insert(
-        "region".to_owned(),
-        serde_json::Value::String("eu".to_owned()),
-    );
+    metadata.insert("region".to_owned(), serde_json::Value::String("eu".to_owned()));
     Mapping {
         mapping_id: ulid::Ulid::new().to_string(),
         org_id: format!("org{org}"),
@@ -107,17 +104,8 @@ fn build(dir: &Path, orgs: usize) -> (PathBuf, PathBuf) {
     drop(store);
     sql.push_str("COMMIT;\n");
     let sqlite_db = dir.join("mappings.sqlite");
-    let mut child = Command::new("sqlite3")
-        .arg(&sqlite_db)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("sqlite3");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(sql.as_bytes())
-        .expect("feed sqlite3");
+    let mut child = Command::new("sqlite3").arg(&sqlite_db).stdin(Stdio::piped()).spawn().expect("sqlite3");
+    child.stdin.take().unwrap().write_all(sql.as_bytes()).expect("feed sqlite3");
     assert!(child.wait().expect("sqlite3").success());
     (store_dir, sqlite_db)
 }
@@ -156,11 +144,7 @@ fn ms(d: Duration) -> String {
 /// memory as its peak.
 fn time_and_peak_memory(cmd: Command) -> (Duration, u64) {
     let mut timed = Command::new("/usr/bin/time");
-    timed
-        .arg("-f")
-        .arg("%M")
-        .arg(cmd.get_program())
-        .args(cmd.get_args());
+    timed.arg("-f").arg("%M").arg(cmd.get_program()).args(cmd.get_args());
     for (key, value) in cmd.get_envs() {
         match value {
             Some(value) => timed.env(key, value),
@@ -168,17 +152,9 @@ fn time_and_peak_memory(cmd: Command) -> (Duration, u64) {
         };
     }
     let started = Instant::now();
-    let out = timed
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("run /usr/bin/time");
+    let out = timed.stdout(Stdio::null()).stderr(Stdio::piped()).output().expect("run /usr/bin/time");
     let elapsed = started.elapsed();
-    assert!(
-        out.status.success(),
-        "list failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "list failed: {}", String::from_utf8_lossy(&out.stderr));
     let kilobytes: u64 = String::from_utf8_lossy(&out.stderr)
         .lines()
         .last()
@@ -237,13 +213,7 @@ fn bench_size(orgs: usize) {
         let children: Vec<_> = (0..32)
             .map(|i| {
                 let mut get = orgmap(&store_dir, &config);
-                get.args([
-                    "get",
-                    "int0",
-                    "--org",
-                    &format!("org{}", i % orgs),
-                    "--json",
-                ]);
+                get.args(["get", "int0", "--org", &format!("org{}", i % orgs), "--json"]);
                 get.spawn().expect("spawn")
             })
             .collect();
@@ -255,22 +225,15 @@ fn bench_size(orgs: usize) {
         }
         slowest_per_round.push(slowest);
     }
-    println!(
-        "32 concurrent gets, slowest (median of 5 rounds): {} (goal ≤ 100 ms)",
-        ms(median(slowest_per_round))
-    );
+    println!("32 concurrent gets, slowest (median of 5 rounds): {} (goal ≤ 100 ms)", ms(median(slowest_per_round)));
 }
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    if Command::new("sqlite3").arg("-version").output().is_err()
-        || !Path::new("/usr/bin/time").exists()
-    {
-        eprintln!(
-            "the benchmark needs sqlite3 (the baseline) and GNU time: apt-get install sqlite3 time"
-        );
+    if Command::new("sqlite3").arg("-version").output().is_err() || !Path::new("/usr/bin/time").exists() {
+        eprintln!("the benchmark needs sqlite3 (the baseline) and GNU time: apt-get install sqlite3 time");
         std::process::exit(1);
     }
     if let Ok(dir) = std::env::var("ORGMAP_BENCH_BUILD_ONLY") {

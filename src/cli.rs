@@ -45,22 +45,10 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]
-    #[arg(
-        long,
-        global = true,
-        env = "ORGMAP_CONFIG",
-        value_name = "PATH",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, env = "ORGMAP_CONFIG", value_name = "PATH", hide_env_values = true)]
     pub config: Option<PathBuf>,
     /// The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]
-    #[arg(
-        long,
-        global = true,
-        env = "ORGMAP_STORE",
-        value_name = "PATH",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, env = "ORGMAP_STORE", value_name = "PATH", hide_env_values = true)]
     pub store: Option<PathBuf>,
     /// Print results as JSON (errors too, on stderr)
     #[arg(long, global = true)]
@@ -112,8 +100,7 @@ fn use_color(choice: ColorChoice) -> bool {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal()
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
         }
     }
 }
@@ -122,17 +109,25 @@ fn use_color(choice: ColorChoice) -> bool {
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(err) if err.use_stderr() && std::env::args_os().any(|a| a == "--json") => {
+            let rendered = err.render().to_string();
+            let first_paragraph = rendered.split("\n\n").next().unwrap_or_default().trim();
+            let body = serde_json::json!({ "error": {
+                "kind": "usage",
+                "exit_code": 2,
+                "message": first_paragraph.strip_prefix("error: ").unwrap_or(first_paragraph),
+                "hint": "run the command with --help to see its arguments",
+            }});
+            let _ = writeln!(std::io::stderr(), "{body}");
+            return ExitCode::from(2);
+        }
         Err(err) => {
             let code = if err.use_stderr() { 2 } else { 0 };
             let _ = err.print();
             return ExitCode::from(code);
         }
     };
-    let printer = Printer {
-        json: cli.globals.json,
-        quiet: cli.globals.quiet,
-        color: use_color(cli.globals.color),
-    };
+    let printer = Printer { json: cli.globals.json, quiet: cli.globals.quiet, color: use_color(cli.globals.color) };
     let ctx = Ctx::new(cli.globals, printer);
     match dispatch(&ctx, cli.command) {
         Ok(code) => ExitCode::from(code),
@@ -182,20 +177,16 @@ fn report(printer: &Printer, err: &Error) {
         let _ = writeln!(stderr, "{}", serde_json::json!({ "error": body }));
         return;
     }
-    let _ = writeln!(
-        stderr,
-        "{} {}",
-        printer.paint("error:", "1;31"),
-        crate::output::sanitize(&err.to_string())
-    );
+    let _ = writeln!(stderr, "{} {}", printer.paint("error:", "1;31"), sanitize_lines(&err.to_string()));
     if let Some(hint) = err.hint() {
-        let _ = writeln!(
-            stderr,
-            "{} {}",
-            printer.paint("hint:", "1;33"),
-            crate::output::sanitize(&hint)
-        );
+        let _ = writeln!(stderr, "{} {}", printer.paint("hint:", "1;33"), sanitize_lines(&hint));
     }
+}
+
+/// Sanitizes each line, keeping the line breaks of multi-line messages (config errors show the
+/// offending line under its number).
+fn sanitize_lines(text: &str) -> String {
+    text.split('\n').map(|line| crate::output::sanitize(line).into_owned()).collect::<Vec<_>>().join("\n")
 }
 
 /// The clap command tree, for completions and documentation.

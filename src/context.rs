@@ -27,11 +27,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(globals: GlobalArgs, printer: Printer) -> Self {
-        Ctx {
-            globals,
-            printer,
-            config: OnceCell::new(),
-        }
+        Ctx { globals, printer, config: OnceCell::new() }
     }
 
     /// The config, loaded on first use.
@@ -90,15 +86,11 @@ impl Ctx {
         let actor = match std::env::var("ORGMAP_ACTOR") {
             Ok(actor) => actor,
             Err(std::env::VarError::NotUnicode(_)) => {
-                return Err(Error::usage(
-                    "ORGMAP_ACTOR is not valid UTF-8",
-                    "set ORGMAP_ACTOR to a plain name",
-                ));
+                return Err(Error::usage("ORGMAP_ACTOR is not valid UTF-8", "set ORGMAP_ACTOR to a plain name"));
             }
             Err(std::env::VarError::NotPresent) => whoami::username(),
         };
-        validate_actor(&actor)
-            .map_err(|err| Error::usage(err.to_string(), "set ORGMAP_ACTOR to a plain name"))?;
+        validate_actor(&actor).map_err(|err| Error::usage(err.to_string(), "set ORGMAP_ACTOR to a plain name"))?;
         Ok(actor)
     }
 
@@ -116,19 +108,14 @@ impl Ctx {
         let actor = self.actor()?;
         let explicit = self.globals.config.clone();
         let printer = self.printer.clone();
-        Ok(Workflow::new(self.location()?, &actor, move || {
-            load_config(explicit.as_deref(), &printer)
-        })
-        .with_options(self.open_options()?))
+        Ok(Workflow::new(self.location()?, &actor, move || load_config(explicit.as_deref(), &printer))
+            .with_options(self.open_options()?))
     }
 
     /// The organization to act on: `--org`, else `ORGMAP_ORG`.
     pub fn org(&self, org: Option<&str>) -> Result<String> {
         org.map(str::to_owned).ok_or_else(|| {
-            Error::usage(
-                "no organization given",
-                "pass --org ORG (or set ORGMAP_ORG); `orgmap org list` shows them",
-            )
+            Error::usage("no organization given", "pass --org ORG (or set ORGMAP_ORG); `orgmap org list` shows them")
         })
     }
 }

@@ -23,10 +23,7 @@ pub struct Candidate {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{message}")]
-    Usage {
-        message: String,
-        hint: Option<String>,
-    },
+    Usage { message: String, hint: Option<String> },
 
     #[error("no orgmap store at {}", path.display())]
     StoreMissing { path: PathBuf },
@@ -35,11 +32,7 @@ pub enum Error {
     #[error("the store at {} is damaged or unreadable: {detail}", path.display())]
     StoreDamaged { path: PathBuf, detail: String },
     #[error("the store at {} has schema version {found}, newer than this orgmap understands ({supported})", path.display())]
-    StoreTooNew {
-        path: PathBuf,
-        found: u32,
-        supported: u32,
-    },
+    StoreTooNew { path: PathBuf, found: u32, supported: u32 },
     #[error("cannot use the store at {}: {detail}", path.display())]
     StoreAccess { path: PathBuf, detail: String },
 
@@ -51,57 +44,34 @@ pub enum Error {
     #[error("no mapping matches '{reference}'")]
     MappingNotFound { reference: String },
     #[error("organization '{org}' has no active {integration} mapping")]
-    NoMapping {
-        org: String,
-        integration: String,
-        inactive: Vec<String>,
-    },
+    NoMapping { org: String, integration: String, inactive: Vec<String> },
     #[error("no organization is mapped to {integration} ID '{external_org_id}'")]
-    NoLookupMatch {
-        integration: String,
-        external_org_id: String,
-        inactive: usize,
-    },
+    NoLookupMatch { integration: String, external_org_id: String, inactive: usize },
 
     #[error("organization '{org}' has {} active {integration} mappings; say which with --mapping-id", candidates.len())]
-    AmbiguousMapping {
-        org: String,
-        integration: String,
-        candidates: Vec<Candidate>,
-    },
-    #[error("mapping ID prefix '{prefix}' matches {} mappings", candidates.len())]
-    AmbiguousPrefix {
-        prefix: String,
-        candidates: Vec<Candidate>,
-    },
+    AmbiguousMapping { org: String, integration: String, candidates: Vec<Candidate> },
+    #[error("mapping ID prefix '{prefix}' matches {}", if *more { format!("more than {} mappings", candidates.len()) } else { format!("{} mappings", candidates.len()) })]
+    AmbiguousPrefix { prefix: String, candidates: Vec<Candidate>, more: bool },
 
     #[error("unknown integration '{name}'")]
-    UnknownIntegration {
-        name: String,
-        available: Vec<String>,
-    },
+    UnknownIntegration { name: String, available: Vec<String> },
     #[error("integration '{name}' does not support organization mapping")]
     MappingNotSupported { name: String },
     #[error("invalid {what}: {message}")]
-    Invalid {
-        what: String,
-        message: String,
-        hint: Option<String>,
-    },
+    Invalid { what: String, message: String, hint: Option<String> },
     #[error("{message}")]
-    Config {
-        message: String,
-        hint: Option<String>,
-    },
+    Config { message: String, hint: Option<String> },
+
+    #[error("{integration}: {message}")]
+    External { integration: String, message: String, hint: Option<String> },
+    #[error("integration '{integration}' is not configured: {missing}")]
+    NotConfigured { integration: String, missing: String },
 
     #[error("organization '{org}' is inactive")]
     OrgInactive { org: String },
 
     #[error("{message}")]
-    Conflict {
-        message: String,
-        hint: Option<String>,
-    },
+    Conflict { message: String, hint: Option<String> },
 
     #[error("cancelled; nothing was changed")]
     Cancelled,
@@ -115,27 +85,17 @@ pub enum Error {
 impl Error {
     /// Shorthand for [`Error::Invalid`] without a hint.
     pub fn invalid(what: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Invalid {
-            what: what.into(),
-            message: message.into(),
-            hint: None,
-        }
+        Error::Invalid { what: what.into(), message: message.into(), hint: None }
     }
 
     /// Shorthand for [`Error::Usage`].
     pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Error::Usage {
-            message: message.into(),
-            hint: Some(hint.into()),
-        }
+        Error::Usage { message: message.into(), hint: Some(hint.into()) }
     }
 
     /// Shorthand for [`Error::Conflict`].
     pub fn conflict(message: impl Into<String>, hint: Option<String>) -> Self {
-        Error::Conflict {
-            message: message.into(),
-            hint,
-        }
+        Error::Conflict { message: message.into(), hint }
     }
 
     /// The process exit code documented for this error.
@@ -150,7 +110,9 @@ impl Error {
             Error::UnknownIntegration { .. }
             | Error::MappingNotSupported { .. }
             | Error::Invalid { .. }
-            | Error::Config { .. } => 5,
+            | Error::Config { .. }
+            | Error::NotConfigured { .. } => 5,
+            Error::External { .. } => 7,
             Error::PermissionDenied { .. } => 6,
             Error::OrgInactive { .. } => 8,
             Error::StoreMissing { .. }
@@ -184,6 +146,8 @@ impl Error {
             Error::Invalid { .. } => "invalid",
             Error::Config { .. } => "config",
             Error::OrgInactive { .. } => "org_inactive",
+            Error::External { .. } => "external",
+            Error::NotConfigured { .. } => "not_configured",
             Error::Conflict { .. } => "conflict",
             Error::Cancelled => "cancelled",
             Error::Io(_) | Error::Internal(_) => "internal",
@@ -196,7 +160,10 @@ impl Error {
             Error::Usage { hint, .. } | Error::Invalid { hint, .. } | Error::Config { hint, .. } => {
                 hint.clone()
             }
-            Error::Conflict { hint, .. } => hint.clone(),
+            Error::Conflict { hint, .. } | Error::External { hint, .. } => hint.clone(),
+            Error::NotConfigured { .. } => Some(
+                "set the secret it names (never put secrets in integrations.toml), then retry; `orgmap integrations` shows what is missing".into(),
+            ),
             Error::StoreMissing { .. } => Some(
                 "create it with `orgmap init`, or point --store / ORGMAP_STORE at an existing store".into(),
             ),
@@ -227,15 +194,11 @@ impl Error {
                 "{inactive} inactive mapping(s) match; pass --include-inactive to see them"
             )),
             Error::NoLookupMatch { .. } => None,
-            Error::AmbiguousMapping { candidates, .. } | Error::AmbiguousPrefix { candidates, .. } => {
-                let listed: Vec<String> = candidates
-                    .iter()
-                    .map(|c| match &c.label {
-                        Some(label) => format!("{} ({label}, {})", c.mapping_id, c.external_org_id),
-                        None => format!("{} ({})", c.mapping_id, c.external_org_id),
-                    })
-                    .collect();
-                Some(format!("pass --mapping-id with one of: {}", listed.join("; ")))
+            Error::AmbiguousMapping { candidates, .. } => {
+                Some(format!("pass --mapping-id with one of: {}", list_candidates(candidates)))
+            }
+            Error::AmbiguousPrefix { candidates, .. } => {
+                Some(format!("give more of the mapping ID, such as one of: {}", list_candidates(candidates)))
             }
             Error::UnknownIntegration { available, .. } if available.is_empty() => Some(
                 "no integrations are configured: pass --config or set ORGMAP_CONFIG to an integrations.toml".into(),
@@ -257,21 +220,33 @@ impl Error {
     /// Structured details for `--json` errors, so that scripts need not parse messages.
     pub fn details(&self) -> Option<Value> {
         match self {
-            Error::AmbiguousMapping { candidates, .. }
-            | Error::AmbiguousPrefix { candidates, .. } => {
+            Error::AmbiguousMapping { candidates, .. } | Error::AmbiguousPrefix { candidates, .. } => {
                 Some(json!({ "candidates": candidates }))
             }
             Error::UnknownIntegration { available, .. } => Some(json!({ "available": available })),
-            Error::NoMapping { inactive, .. } if !inactive.is_empty() => {
-                Some(json!({ "inactive_mappings": inactive }))
-            }
+            Error::NoMapping { inactive, .. } if !inactive.is_empty() => Some(json!({ "inactive_mappings": inactive })),
             _ => None,
         }
     }
 }
 
+fn list_candidates(candidates: &[Candidate]) -> String {
+    let listed: Vec<String> = candidates
+        .iter()
+        .map(|c| match &c.label {
+            Some(label) => format!("{} ({label}, {})", c.mapping_id, c.external_org_id),
+            None => format!("{} ({})", c.mapping_id, c.external_org_id),
+        })
+        .collect();
+    listed.join("; ")
+}
+
 impl From<serde_json::Error> for Error {
     fn from(err: serde_json::Error) -> Self {
-        Error::Internal(format!("JSON encoding: {err}"))
+        // Writing JSON to a closed pipe is an I/O error, which the CLI ends quietly.
+        match err.io_error_kind() {
+            Some(kind) => Error::Io(std::io::Error::new(kind, err)),
+            None => Error::Internal(format!("JSON encoding: {err}")),
+        }
     }
 }

@@ -12,5 +12,8 @@ pub mod domain;
 pub mod error;
 pub mod ops;
 pub mod output;
+pub mod providers;
+pub mod secrets;
 pub mod store;
+pub mod template;
 pub mod workflow;

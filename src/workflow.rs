@@ -34,11 +34,7 @@ pub struct Workflow {
 
 impl Workflow {
     /// A workflow client acting as `actor`; the config is loaded only when a call needs it.
-    pub fn new(
-        location: Location,
-        actor: &str,
-        load_config: impl Fn() -> Result<Config> + 'static,
-    ) -> Self {
+    pub fn new(location: Location, actor: &str, load_config: impl Fn() -> Result<Config> + 'static) -> Self {
         Workflow {
             location,
             options: OpenOptions::default(),
@@ -75,7 +71,7 @@ impl Workflow {
         let store = store::open(&self.location, Access::Read, &self.options)?;
         let tx = store.read()?;
         mappings::get_mapping(&*tx, org_id, integration, mapping_id, &|name| {
-            self.config()?.integration(name).map(drop)
+            self.config()?.mapping_integration(name).map(drop)
         })
     }
 
@@ -92,10 +88,7 @@ impl Workflow {
             org_id: org_id.to_owned(),
             integration: integration.to_owned(),
             external_org_id: external_org_id.to_owned(),
-            metadata: MetadataChanges {
-                set: metadata.unwrap_or_default(),
-                unset: Vec::new(),
-            },
+            metadata: MetadataChanges { set: metadata.unwrap_or_default(), unset: Vec::new() },
             ..SetMapping::default()
         })
     }

@@ -14,9 +14,7 @@ use crate::store::Access;
 #[derive(Debug, Subcommand)]
 pub enum AccessCommand {
     /// Grant manage-config to an actor (an ORGMAP_ACTOR name or an OS user)
-    #[command(
-        after_help = "Examples:\n  orgmap access grant alice\n  orgmap access grant onboarding-bot"
-    )]
+    #[command(after_help = "Examples:\n  orgmap access grant alice\n  orgmap access grant onboarding-bot")]
     Grant(ActorArgs),
     /// Take manage-config away from an actor (the last holder cannot be removed)
     #[command(after_help = "Examples:\n  orgmap access revoke alice")]
@@ -39,33 +37,22 @@ pub fn run(ctx: &Ctx, command: AccessCommand) -> Result<()> {
             let change = ops::access::grant(&*store, &ctx.actor()?, &args.actor)?;
             drop(store);
             if ctx.printer.json {
-                return ctx.printer.json(&json!({ "outcome": change.outcome(), "grant": AccessView::from(change.value()) }));
+                return ctx
+                    .printer
+                    .json(&json!({ "outcome": change.outcome(), "grant": AccessView::from(change.value()) }));
             }
-            ctx.printer.status(&format!(
-                "{}: {} holds manage-config",
-                change.outcome(),
-                sanitize(&args.actor)
-            ));
+            ctx.printer.status(&format!("{}: {} holds manage-config", change.outcome(), sanitize(&args.actor)));
             Ok(())
         }
         AccessCommand::Revoke(args) => {
             let store = ctx.store(Access::Write)?;
             let revoked = ops::access::revoke(&*store, &ctx.actor()?, &args.actor)?;
             drop(store);
-            let outcome = if revoked.is_some() {
-                "revoked"
-            } else {
-                "unchanged"
-            };
+            let outcome = if revoked.is_some() { "revoked" } else { "unchanged" };
             if ctx.printer.json {
-                return ctx
-                    .printer
-                    .json(&json!({ "outcome": outcome, "actor": args.actor }));
+                return ctx.printer.json(&json!({ "outcome": outcome, "actor": args.actor }));
             }
-            ctx.printer.status(&format!(
-                "{outcome}: {} holds no permissions",
-                sanitize(&args.actor)
-            ));
+            ctx.printer.status(&format!("{outcome}: {} holds no permissions", sanitize(&args.actor)));
             Ok(())
         }
         AccessCommand::List => {

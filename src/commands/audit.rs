@@ -43,25 +43,17 @@ fn parse_since(text: &str) -> Result<Timestamp, String> {
     if let Ok(at) = text.parse::<Timestamp>() {
         return Ok(at);
     }
-    let days = text
-        .strip_suffix('d')
-        .and_then(|d| d.trim().parse::<u32>().ok());
+    let days = text.strip_suffix('d').and_then(|d| d.trim().parse::<u32>().ok());
     let back = match days {
         Some(days) => std::time::Duration::from_secs(u64::from(days) * 86_400),
         None => {
             text.parse::<HumanDuration>()
-                .map_err(|_| {
-                    format!(
-                        "'{text}' is neither a time (2026-11-01T00:00:00Z) nor a duration (24h, 7d)"
-                    )
-                })?
+                .map_err(|_| format!("'{text}' is neither a time (2026-11-01T00:00:00Z) nor a duration (24h, 7d)"))?
                 .0
         }
     };
     let back = jiff::SignedDuration::try_from(back).map_err(|err| err.to_string())?;
-    Timestamp::now()
-        .checked_sub(back)
-        .map_err(|err| err.to_string())
+    Timestamp::now().checked_sub(back).map_err(|err| err.to_string())
 }
 
 pub fn run(ctx: &Ctx, args: AuditArgs) -> Result<()> {
@@ -72,14 +64,8 @@ pub fn run(ctx: &Ctx, args: AuditArgs) -> Result<()> {
         if args.since.is_some_and(|since| event.at < since) {
             return Ok(false);
         }
-        let wanted = args
-            .org
-            .as_deref()
-            .is_none_or(|o| event.org_id.as_deref() == Some(o))
-            && args
-                .integration
-                .as_deref()
-                .is_none_or(|i| event.integration.as_deref() == Some(i))
+        let wanted = args.org.as_deref().is_none_or(|o| event.org_id.as_deref() == Some(o))
+            && args.integration.as_deref().is_none_or(|i| event.integration.as_deref() == Some(i))
             && args.actor.as_deref().is_none_or(|a| event.actor == a);
         if wanted {
             events.push(event);

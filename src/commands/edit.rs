@@ -59,16 +59,8 @@ pub struct EditArgs {
 pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
     let edit = MappingEdit {
         external_org_id: args.external_id,
-        external_org_name: if args.clear_name {
-            Some(None)
-        } else {
-            args.name.map(Some)
-        },
-        label: if args.clear_label {
-            Some(None)
-        } else {
-            args.label.map(Some)
-        },
+        external_org_name: if args.clear_name { Some(None) } else { args.name.map(Some) },
+        label: if args.clear_label { Some(None) } else { args.label.map(Some) },
         metadata: args.meta.changes(),
         active: match (args.activate, args.deactivate) {
             (true, _) => Some(true),
@@ -90,10 +82,7 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
 pub fn report(ctx: &Ctx, change: &Change<crate::domain::Mapping>) -> Result<()> {
     let mapping = change.value();
     if ctx.printer.json {
-        return ctx.printer.json(&MappingChangeView {
-            outcome: change.outcome(),
-            mapping: MappingView::from(mapping),
-        });
+        return ctx.printer.json(&MappingChangeView { outcome: change.outcome(), mapping: MappingView::from(mapping) });
     }
     ctx.printer.status(&format!(
         "{} mapping {} ({} {} for {}, revision {})",

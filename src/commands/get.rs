@@ -37,11 +37,7 @@ pub struct GetArgs {
 
 pub fn run(ctx: &Ctx, args: GetArgs) -> Result<()> {
     let org = ctx.org(args.org.as_deref())?;
-    let mapping = ctx.workflow()?.get_integration_mapping(
-        &org,
-        &args.integration,
-        args.mapping_id.as_deref(),
-    )?;
+    let mapping = ctx.workflow()?.get_integration_mapping(&org, &args.integration, args.mapping_id.as_deref())?;
     if let Some(field) = &args.field {
         let value = mappings::field(&mapping, field)?;
         return match value {
@@ -59,26 +55,13 @@ pub fn run(ctx: &Ctx, args: GetArgs) -> Result<()> {
         ("mapping_id", mapping.mapping_id.clone()),
         ("org", mapping.org_id.clone()),
         ("integration", mapping.integration.clone()),
-        (
-            "external_org_id",
-            sanitize(&mapping.external_org_id).into_owned(),
-        ),
-        (
-            "external_org_name",
-            table::or_dash(mapping.external_org_name.as_deref()),
-        ),
+        ("external_org_id", sanitize(&mapping.external_org_id).into_owned()),
+        ("external_org_name", table::or_dash(mapping.external_org_name.as_deref())),
         ("label", table::or_dash(mapping.label.as_deref())),
         ("metadata", sanitize(&metadata).into_owned()),
         ("verified", table::yes_no(mapping.verified).to_owned()),
         ("revision", mapping.revision.to_string()),
-        (
-            "updated",
-            format!(
-                "{} by {}",
-                mapping.updated_at,
-                sanitize(&mapping.updated_by)
-            ),
-        ),
+        ("updated", format!("{} by {}", mapping.updated_at, sanitize(&mapping.updated_by))),
     ] {
         rows.add_row(vec![field.to_owned(), value]);
     }

@@ -34,10 +34,7 @@ pub fn run(ctx: &Ctx, args: IntegrationsArgs) -> Result<()> {
     let tx = store.as_ref().map(|s| s.read()).transpose()?;
     let mut views = Vec::with_capacity(selected.len());
     for integration in &selected {
-        let mapping_count = tx
-            .as_ref()
-            .map(|tx| tx.count_mappings(&integration.name))
-            .transpose()?;
+        let mapping_count = tx.as_ref().map(|tx| tx.count_mappings(&integration.name)).transpose()?;
         views.push(IntegrationView {
             name: &integration.name,
             display_name: &integration.display_name,
@@ -59,30 +56,16 @@ pub fn run(ctx: &Ctx, args: IntegrationsArgs) -> Result<()> {
         ctx.printer.status(&hint);
         return Ok(());
     }
-    let mut rows = table::new(&[
-        "NAME",
-        "DISPLAY NAME",
-        "MAPPING",
-        "DISCOVERY",
-        "ID PATTERN",
-        "CACHE TTL",
-        "MAPPINGS",
-    ]);
+    let mut rows = table::new(&["NAME", "DISPLAY NAME", "MAPPING", "DISCOVERY", "ID PATTERN", "CACHE TTL", "MAPPINGS"]);
     for (view, integration) in views.iter().zip(&selected) {
         rows.add_row(vec![
             view.name.to_owned(),
             crate::output::sanitize(view.display_name).into_owned(),
-            if view.supports_org_mapping {
-                "enabled"
-            } else {
-                "-"
-            }
-            .to_owned(),
+            if view.supports_org_mapping { "enabled" } else { "-" }.to_owned(),
             view.discovery.to_owned(),
             table::or_dash(view.id_pattern),
             HumanDuration(integration.cache_ttl).to_string(),
-            view.mapping_count
-                .map_or_else(|| "-".to_owned(), |n| n.to_string()),
+            view.mapping_count.map_or_else(|| "-".to_owned(), |n| n.to_string()),
         ]);
     }
     ctx.printer.table(&rows)

@@ -44,12 +44,13 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     if args.unmapped {
         return unmapped(ctx, args.integration.as_deref().unwrap_or_default());
     }
+    if let Some(integration) = &args.integration {
+        ctx.config()?.integration(integration)?;
+    }
     let store = ctx.store(Access::Read)?;
     let tx = store.read()?;
     let keep = |m: &Mapping| {
-        args.integration
-            .as_deref()
-            .is_none_or(|i| m.integration == i)
+        args.integration.as_deref().is_none_or(|i| m.integration == i)
             && (!args.unverified || !m.verified)
             && (!args.active || m.active)
     };
@@ -76,11 +77,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     match &args.org {
         Some(org) => {
             crate::ops::orgs::require_org(&*tx, org)?;
-            mappings = tx
-                .mappings_of_org(org, args.integration.as_deref())?
-                .into_iter()
-                .filter(keep)
-                .collect();
+            mappings = tx.mappings_of_org(org, args.integration.as_deref())?.into_iter().filter(keep).collect();
         }
         None => tx.for_each_mapping(&mut |m| {
             if keep(&m) {
@@ -130,11 +127,7 @@ fn unmapped(ctx: &Ctx, integration: &str) -> Result<()> {
     let tx = store.read()?;
     let mut orgs = Vec::new();
     for org in tx.orgs()?.into_iter().filter(|o| o.active) {
-        if !tx
-            .mappings_of_org(&org.id, Some(integration))?
-            .iter()
-            .any(|m| m.active)
-        {
+        if !tx.mappings_of_org(&org.id, Some(integration))?.iter().any(|m| m.active) {
             orgs.push(org);
         }
     }
@@ -143,9 +136,7 @@ fn unmapped(ctx: &Ctx, integration: &str) -> Result<()> {
         return ctx.printer.json(&views);
     }
     if orgs.is_empty() {
-        ctx.printer.status(&format!(
-            "every active organization has an active {integration} mapping"
-        ));
+        ctx.printer.status(&format!("every active organization has an active {integration} mapping"));
         return Ok(());
     }
     let mut rows = table::new(&["ORG", "NAME"]);

@@ -27,36 +27,19 @@ pub struct LookupArgs {
 }
 
 pub fn run(ctx: &Ctx, args: LookupArgs) -> Result<()> {
-    let found =
-        match ctx
-            .workflow()?
-            .lookup(&args.integration, &args.external_id, args.include_inactive)
-        {
-            Err(err @ Error::NoLookupMatch { .. }) => {
-                ctx.config()?.integration(&args.integration)?;
-                return Err(err);
-            }
-            other => other?,
-        };
+    let found = match ctx.workflow()?.lookup(&args.integration, &args.external_id, args.include_inactive) {
+        Err(err @ Error::NoLookupMatch { .. }) => {
+            ctx.config()?.integration(&args.integration)?;
+            return Err(err);
+        }
+        other => other?,
+    };
     if ctx.printer.json {
-        let views: Vec<LookupView> = found
-            .iter()
-            .map(|(m, o)| LookupView {
-                org: OrgView::from(o),
-                mapping: MappingView::from(m),
-            })
-            .collect();
+        let views: Vec<LookupView> =
+            found.iter().map(|(m, o)| LookupView { org: OrgView::from(o), mapping: MappingView::from(m) }).collect();
         return ctx.printer.json(&views);
     }
-    let mut rows = table::new(&[
-        "ORG",
-        "ORG NAME",
-        "ORG ACTIVE",
-        "MAPPING",
-        "LABEL",
-        "EXTERNAL NAME",
-        "ACTIVE",
-    ]);
+    let mut rows = table::new(&["ORG", "ORG NAME", "ORG ACTIVE", "MAPPING", "LABEL", "EXTERNAL NAME", "ACTIVE"]);
     for (mapping, org) in &found {
         rows.add_row(vec![
             org.id.clone(),

@@ -72,11 +72,7 @@ pub fn run(ctx: &Ctx, args: MapArgs) -> Result<()> {
     if ctx.printer.json {
         return ctx.printer.json(&MappingView::from(&mapping));
     }
-    let name = mapping
-        .external_org_name
-        .as_deref()
-        .map(|n| format!(" \"{}\"", sanitize(n)))
-        .unwrap_or_default();
+    let name = mapping.external_org_name.as_deref().map(|n| format!(" \"{}\"", sanitize(n))).unwrap_or_default();
     ctx.printer.status(&format!(
         "mapped {} to {} {}{name}",
         mapping.org_id,

@@ -22,15 +22,11 @@ use crate::domain::Metadata;
 use crate::ops::mappings::MetadataChanges;
 
 fn parse_meta(text: &str) -> Result<(String, String), String> {
-    text.split_once('=')
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .ok_or_else(|| format!("'{text}' is not KEY=VALUE"))
+    text.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())).ok_or_else(|| format!("'{text}' is not KEY=VALUE"))
 }
 
 fn parse_meta_json(text: &str) -> Result<(String, Value), String> {
-    let (key, json) = text
-        .split_once('=')
-        .ok_or_else(|| format!("'{text}' is not KEY=JSON"))?;
+    let (key, json) = text.split_once('=').ok_or_else(|| format!("'{text}' is not KEY=JSON"))?;
     let value = serde_json::from_str(json).map_err(|err| {
         format!("the value of '{key}' is not JSON ({err}); quote strings, e.g. {key}='\"text\"', or use --meta")
     })?;
@@ -74,9 +70,6 @@ pub struct MetaChangeArgs {
 
 impl MetaChangeArgs {
     pub fn changes(&self) -> MetadataChanges {
-        MetadataChanges {
-            set: self.set.metadata(),
-            unset: self.unset_meta.clone(),
-        }
+        MetadataChanges { set: self.set.metadata(), unset: self.unset_meta.clone() }
     }
 }

@@ -18,9 +18,7 @@ pub enum OrgCommand {
     #[command(after_help = "Examples:\n  orgmap org add acme --name \"Acme Corp\"")]
     Add(AddArgs),
     /// List organizations
-    #[command(
-        after_help = "Examples:\n  orgmap org list\n  orgmap org list --json | jq -r '.[].id'"
-    )]
+    #[command(after_help = "Examples:\n  orgmap org list\n  orgmap org list --json | jq -r '.[].id'")]
     List(ListArgs),
     /// Show an organization and all its mappings
     #[command(after_help = "Examples:\n  orgmap org show acme")]
@@ -94,40 +92,23 @@ fn set_active(ctx: &Ctx, id: &str, active: bool) -> Result<()> {
 fn report_change(ctx: &Ctx, change: &Change<Org>) -> Result<()> {
     let org = change.value();
     if ctx.printer.json {
-        return ctx.printer.json(&OrgChangeView {
-            outcome: change.outcome(),
-            org: OrgView::from(org),
-        });
+        return ctx.printer.json(&OrgChangeView { outcome: change.outcome(), org: OrgView::from(org) });
     }
     let state = if org.active { "active" } else { "inactive" };
-    ctx.printer.status(&format!(
-        "{} organization {} \"{}\" ({state})",
-        change.outcome(),
-        org.id,
-        sanitize(&org.name)
-    ));
+    ctx.printer.status(&format!("{} organization {} \"{}\" ({state})", change.outcome(), org.id, sanitize(&org.name)));
     Ok(())
 }
 
 fn list(ctx: &Ctx, args: ListArgs) -> Result<()> {
     let store = ctx.store(Access::Read)?;
-    let orgs: Vec<Org> = store
-        .read()?
-        .orgs()?
-        .into_iter()
-        .filter(|o| o.active || !args.active)
-        .collect();
+    let orgs: Vec<Org> = store.read()?.orgs()?.into_iter().filter(|o| o.active || !args.active).collect();
     if ctx.printer.json {
         let views: Vec<OrgView> = orgs.iter().map(OrgView::from).collect();
         return ctx.printer.json(&views);
     }
     let mut table = table::new(&["ORG", "NAME", "ACTIVE"]);
     for org in &orgs {
-        table.add_row(vec![
-            org.id.clone(),
-            sanitize(&org.name).into_owned(),
-            yes_no(org.active).to_owned(),
-        ]);
+        table.add_row(vec![org.id.clone(), sanitize(&org.name).into_owned(), yes_no(org.active).to_owned()]);
     }
     ctx.printer.table(&table)
 }
@@ -138,30 +119,18 @@ fn show(ctx: &Ctx, id: &str) -> Result<()> {
     let org = ops::orgs::require_org(&*tx, id)?;
     let mappings = tx.mappings_of_org(id, None)?;
     if ctx.printer.json {
-        let view = OrgDetailView {
-            org: OrgView::from(&org),
-            mappings: mappings.iter().map(MappingView::from).collect(),
-        };
+        let view =
+            OrgDetailView { org: OrgView::from(&org), mappings: mappings.iter().map(MappingView::from).collect() };
         return ctx.printer.json(&view);
     }
     let state = if org.active { "active" } else { "inactive" };
-    ctx.printer
-        .line(&format!("{} \"{}\" ({state})", org.id, sanitize(&org.name)))?;
+    ctx.printer.line(&format!("{} \"{}\" ({state})", org.id, sanitize(&org.name)))?;
     if mappings.is_empty() {
-        ctx.printer.status(&format!(
-            "no mappings yet; create one with `orgmap map INTEGRATION EXTERNAL_ID --org {}`",
-            org.id
-        ));
+        ctx.printer
+            .status(&format!("no mappings yet; create one with `orgmap map INTEGRATION EXTERNAL_ID --org {}`", org.id));
         return Ok(());
     }
-    let mut table = table::new(&[
-        "INTEGRATION",
-        "EXTERNAL ID",
-        "EXTERNAL NAME",
-        "LABEL",
-        "ACTIVE",
-        "MAPPING",
-    ]);
+    let mut table = table::new(&["INTEGRATION", "EXTERNAL ID", "EXTERNAL NAME", "LABEL", "ACTIVE", "MAPPING"]);
     for m in &mappings {
         table.add_row(vec![
             m.integration.clone(),

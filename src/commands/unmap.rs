@@ -57,11 +57,7 @@ pub fn run(ctx: &Ctx, args: UnmapArgs) -> Result<()> {
             mapping.org_id,
             mapping.integration,
             sanitize(&mapping.external_org_id),
-            mapping
-                .external_org_name
-                .as_deref()
-                .map(|n| format!(" \"{}\"", sanitize(n)))
-                .unwrap_or_default(),
+            mapping.external_org_name.as_deref().map(|n| format!(" \"{}\"", sanitize(n))).unwrap_or_default(),
         );
         let confirmed = dialoguer::Confirm::new()
             .with_prompt(question)
@@ -76,9 +72,7 @@ pub fn run(ctx: &Ctx, args: UnmapArgs) -> Result<()> {
     let deleted = mappings::delete_mapping(&*store, &ctx.actor()?, &mapping.mapping_id)?;
     drop(store);
     if ctx.printer.json {
-        return ctx
-            .printer
-            .json(&serde_json::json!({ "deleted": MappingView::from(&deleted) }));
+        return ctx.printer.json(&serde_json::json!({ "deleted": MappingView::from(&deleted) }));
     }
     ctx.printer.status(&format!(
         "deleted mapping {} ({} → {} {})",

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use validate::{
-    MAX_EXTERNAL_ID_LEN, MAX_META_ENTRIES, validate_actor, validate_external_id,
-    validate_external_name, validate_label, validate_metadata, validate_org_id, validate_org_name,
+    MAX_EXTERNAL_ID_LEN, MAX_META_ENTRIES, validate_actor, validate_external_id, validate_external_name,
+    validate_label, validate_metadata, validate_org_id, validate_org_name,
 };
 
 /// The one permission orgmap knows: changing orgs, mappings and access (the spec's canManageConfig).
@@ -122,9 +122,7 @@ impl AuditEvent {
         before: Option<&Mapping>,
         after: Option<&Mapping>,
     ) -> Result<Self, serde_json::Error> {
-        let subject = after
-            .or(before)
-            .expect("a mapping event has a before or an after");
+        let subject = after.or(before).expect("a mapping event has a before or an after");
         let mut event = AuditEvent::new(actor, action, format!("mapping:{}", subject.mapping_id));
         event.org_id = Some(subject.org_id.clone());
         event.integration = Some(subject.integration.clone());
@@ -140,15 +138,35 @@ impl AuditEvent {
         before: Option<&Org>,
         after: Option<&Org>,
     ) -> Result<Self, serde_json::Error> {
-        let subject = after
-            .or(before)
-            .expect("an org event has a before or an after");
+        let subject = after.or(before).expect("an org event has a before or an after");
         let mut event = AuditEvent::new(actor, action, format!("org:{}", subject.id));
         event.org_id = Some(subject.id.clone());
         event.before = before.map(serde_json::to_value).transpose()?;
         event.after = after.map(serde_json::to_value).transpose()?;
         Ok(event)
     }
+}
+
+/// An organization as an external system lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExternalOrg {
+    /// Always a string, even where the system uses integers.
+    pub id: String,
+    pub name: Option<String>,
+    pub active: bool,
+    /// Other fields the integration keeps (`records.keep`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// The last list of an integration's external organizations, kept in the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiscoveryCache {
+    pub integration: String,
+    pub fetched_at: Timestamp,
+    /// How it was fetched: `http`, `command` or `file`.
+    pub source: String,
+    pub organizations: Vec<ExternalOrg>,
 }
 
 /// The permissions one actor holds.

@@ -26,17 +26,11 @@ fn bounded_text(what: &str, value: &str, max: usize) -> Result<()> {
         return Err(Error::invalid(what, "it is empty"));
     }
     if has_control(value) {
-        return Err(Error::invalid(
-            what,
-            "it contains control characters (newline, tab, escape, ...)",
-        ));
+        return Err(Error::invalid(what, "it contains control characters (newline, tab, escape, ...)"));
     }
     let len = value.chars().count();
     if len > max {
-        return Err(Error::invalid(
-            what,
-            format!("it is {len} characters long; at most {max} are allowed"),
-        ));
+        return Err(Error::invalid(what, format!("it is {len} characters long; at most {max} are allowed")));
     }
     Ok(())
 }
@@ -46,24 +40,15 @@ fn bounded_text(what: &str, value: &str, max: usize) -> Result<()> {
 pub fn validate_external_id(id: &str, pattern: Option<&regex::Regex>) -> Result<()> {
     bounded_text("external organization ID", id, MAX_EXTERNAL_ID_LEN)?;
     if id != id.trim() {
-        return Err(Error::invalid(
-            "external organization ID",
-            "it has leading or trailing spaces",
-        ));
+        return Err(Error::invalid("external organization ID", "it has leading or trailing spaces"));
     }
     if let Some(pattern) = pattern
         && !pattern.is_match(id)
     {
         return Err(Error::Invalid {
             what: "external organization ID".into(),
-            message: format!(
-                "'{id}' does not match the integration's id_pattern {}",
-                pattern.as_str()
-            ),
-            hint: Some(
-                "check the ID in the external system; `orgmap integrations NAME` shows the pattern"
-                    .into(),
-            ),
+            message: format!("'{id}' does not match the integration's id_pattern {}", pattern.as_str()),
+            hint: Some("check the ID in the external system; `orgmap integrations NAME` shows the pattern".into()),
         });
     }
     Ok(())
@@ -89,9 +74,7 @@ pub fn validate_org_id(id: &str) -> Result<()> {
     let valid = !id.is_empty()
         && id.len() <= MAX_ORG_ID_LEN
         && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
     if valid {
         Ok(())
     } else {
@@ -115,10 +98,7 @@ pub fn validate_metadata(metadata: &Metadata) -> Result<()> {
     if metadata.len() > MAX_META_ENTRIES {
         return Err(Error::invalid(
             "metadata",
-            format!(
-                "{} entries; at most {MAX_META_ENTRIES} are allowed",
-                metadata.len()
-            ),
+            format!("{} entries; at most {MAX_META_ENTRIES} are allowed", metadata.len()),
         ));
     }
     for (key, value) in metadata {
@@ -130,18 +110,13 @@ pub fn validate_metadata(metadata: &Metadata) -> Result<()> {
         if size > MAX_META_VALUE_BYTES {
             return Err(Error::invalid(
                 "metadata",
-                format!(
-                    "the value of '{key}' is {size} bytes; at most {MAX_META_VALUE_BYTES} are allowed"
-                ),
+                format!("the value of '{key}' is {size} bytes; at most {MAX_META_VALUE_BYTES} are allowed"),
             ));
         }
         if let Value::String(s) = value
             && s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
         {
-            return Err(Error::invalid(
-                "metadata",
-                format!("the value of '{key}' contains control characters"),
-            ));
+            return Err(Error::invalid("metadata", format!("the value of '{key}' contains control characters")));
         }
     }
     Ok(())
@@ -150,18 +125,14 @@ pub fn validate_metadata(metadata: &Metadata) -> Result<()> {
 fn validate_meta_key(key: &str) -> Result<()> {
     let valid = !key.is_empty()
         && key.len() <= MAX_META_KEY_LEN
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if valid {
         Ok(())
     } else {
         Err(Error::Invalid {
             what: "metadata key".into(),
             message: format!("'{}' is not allowed", key.escape_debug()),
-            hint: Some(format!(
-                "keys use letters, digits, '_', '-' and '.', at most {MAX_META_KEY_LEN} characters"
-            )),
+            hint: Some(format!("keys use letters, digits, '_', '-' and '.', at most {MAX_META_KEY_LEN} characters")),
         })
     }
 }
@@ -202,9 +173,7 @@ mod tests {
         let mut big = Metadata::new();
         big.insert("k".into(), Value::String("v".repeat(4097)));
         assert!(validate_metadata(&big).is_err());
-        let many: Metadata = (0..65)
-            .map(|i| (format!("k{i}"), Value::Bool(true)))
-            .collect();
+        let many: Metadata = (0..65).map(|i| (format!("k{i}"), Value::Bool(true))).collect();
         assert!(validate_metadata(&many).is_err());
     }
 }

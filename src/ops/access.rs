@@ -7,12 +7,7 @@ use crate::store::Store;
 
 /// Grants manage-config to `grantee`.
 pub fn grant(store: &dyn Store, actor: &str, grantee: &str) -> Result<Change<AccessGrant>> {
-    let mut tx = authorize(
-        store.write()?,
-        actor,
-        "access.grant",
-        &format!("actor:{grantee}"),
-    )?;
+    let mut tx = authorize(store.write()?, actor, "access.grant", &format!("actor:{grantee}"))?;
     validate_actor(grantee)?;
     if let Some(existing) = tx.access(grantee)?
         && existing.can_manage_config()
@@ -36,20 +31,11 @@ pub fn grant(store: &dyn Store, actor: &str, grantee: &str) -> Result<Change<Acc
 /// Takes manage-config away from `grantee`. The last holder cannot be removed: nobody could
 /// change anything afterwards.
 pub fn revoke(store: &dyn Store, actor: &str, grantee: &str) -> Result<Option<AccessGrant>> {
-    let mut tx = authorize(
-        store.write()?,
-        actor,
-        "access.revoke",
-        &format!("actor:{grantee}"),
-    )?;
+    let mut tx = authorize(store.write()?, actor, "access.revoke", &format!("actor:{grantee}"))?;
     let Some(existing) = tx.access(grantee)? else {
         return Ok(None);
     };
-    let holders = tx
-        .access_list()?
-        .into_iter()
-        .filter(AccessGrant::can_manage_config)
-        .count();
+    let holders = tx.access_list()?.into_iter().filter(AccessGrant::can_manage_config).count();
     if existing.can_manage_config() && holders <= 1 {
         return Err(Error::conflict(
             format!("{grantee} is the last holder of manage-config"),

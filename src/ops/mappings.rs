@@ -7,8 +7,7 @@ use super::orgs::require_org;
 use super::{Change, authorize};
 use crate::config::{Config, Integration};
 use crate::domain::{
-    AuditEvent, Mapping, Metadata, now, validate_external_id, validate_external_name,
-    validate_label, validate_metadata,
+    AuditEvent, Mapping, Metadata, now, validate_external_id, validate_external_name, validate_label, validate_metadata,
 };
 use crate::error::{Candidate, Error, Result};
 use crate::store::{ReadTx, Store, WriteTx};
@@ -86,6 +85,12 @@ fn candidates(mappings: &[Mapping]) -> Vec<Candidate> {
         .collect()
 }
 
+/// How many candidates an ambiguity error lists.
+const MAX_CANDIDATES: usize = 10;
+
+/// The shortest prefix that may name a mapping.
+const MIN_PREFIX: usize = 4;
+
 /// Normalises a mapping ID or prefix as typed (IDs are upper-case ULIDs).
 fn normalise_reference(reference: &str) -> String {
     reference.trim().to_ascii_uppercase()
@@ -95,59 +100,56 @@ fn normalise_reference(reference: &str) -> String {
 pub fn resolve_mapping(tx: &dyn ReadTx, reference: &str) -> Result<Mapping> {
     let wanted = normalise_reference(reference);
     if wanted.is_empty() || wanted.chars().any(|c| !c.is_ascii_alphanumeric()) {
-        return Err(Error::MappingNotFound {
-            reference: reference.to_owned(),
-        });
+        return Err(Error::MappingNotFound { reference: reference.to_owned() });
     }
     if let Some(mapping) = tx.mapping(&wanted)? {
         return Ok(mapping);
     }
-    if wanted.len() < 4 {
+    check_prefix_length(reference, &wanted)?;
+    let found = tx.mappings_with_id_prefix(&wanted, MAX_CANDIDATES + 1)?;
+    only_one(reference, found)
+}
+
+fn check_prefix_length(reference: &str, wanted: &str) -> Result<()> {
+    if wanted.len() < MIN_PREFIX {
         return Err(Error::Invalid {
             what: "mapping ID".into(),
             message: format!("'{reference}' is too short to name a mapping"),
-            hint: Some("give the whole mapping ID or at least its first 4 characters".into()),
+            hint: Some(format!("give the whole mapping ID or at least its first {MIN_PREFIX} characters")),
         });
     }
-    let mut found = tx.mappings_with_id_prefix(&wanted, 10)?;
-    match found.len() {
-        0 => Err(Error::MappingNotFound {
-            reference: reference.to_owned(),
-        }),
-        1 => Ok(found.remove(0)),
-        _ => Err(Error::AmbiguousPrefix {
-            prefix: reference.to_owned(),
-            candidates: candidates(&found),
-        }),
+    Ok(())
+}
+
+/// The one mapping that matched `reference`, or why there is not exactly one.
+fn only_one(reference: &str, mut matching: Vec<Mapping>) -> Result<Mapping> {
+    match matching.len() {
+        0 => Err(Error::MappingNotFound { reference: reference.to_owned() }),
+        1 => Ok(matching.remove(0)),
+        n => {
+            matching.truncate(MAX_CANDIDATES);
+            Err(Error::AmbiguousPrefix {
+                prefix: reference.to_owned(),
+                candidates: candidates(&matching),
+                more: n > MAX_CANDIDATES,
+            })
+        }
     }
 }
 
-/// The one mapping among `mappings` whose ID starts with `reference`.
+/// The one mapping among `mappings` whose ID is `reference` or starts with it (at least 4
+/// characters).
 fn pick_by_prefix(reference: &str, mappings: Vec<Mapping>) -> Result<Mapping> {
     let wanted = normalise_reference(reference);
-    let mut matching: Vec<Mapping> = mappings
-        .into_iter()
-        .filter(|m| !wanted.is_empty() && m.mapping_id.starts_with(&wanted))
-        .collect();
-    match matching.len() {
-        0 => Err(Error::MappingNotFound {
-            reference: reference.to_owned(),
-        }),
-        1 => Ok(matching.remove(0)),
-        _ => Err(Error::AmbiguousPrefix {
-            prefix: reference.to_owned(),
-            candidates: candidates(&matching),
-        }),
+    if let Some(exact) = mappings.iter().position(|m| m.mapping_id == wanted) {
+        return Ok(mappings.into_iter().nth(exact).expect("found above"));
     }
+    check_prefix_length(reference, &wanted)?;
+    only_one(reference, mappings.into_iter().filter(|m| m.mapping_id.starts_with(&wanted)).collect())
 }
 
 /// Picks the one mapping a workflow means among an org's mappings of one integration.
-fn choose(
-    org_id: &str,
-    integration: &str,
-    mappings: Vec<Mapping>,
-    mapping_id: Option<&str>,
-) -> Result<Mapping> {
+fn choose(org_id: &str, integration: &str, mappings: Vec<Mapping>, mapping_id: Option<&str>) -> Result<Mapping> {
     if let Some(reference) = mapping_id {
         let mapping = pick_by_prefix(reference, mappings)?;
         if mapping.active {
@@ -159,8 +161,7 @@ fn choose(
             inactive: vec![mapping.mapping_id],
         });
     }
-    let (active, inactive): (Vec<Mapping>, Vec<Mapping>) =
-        mappings.into_iter().partition(|m| m.active);
+    let (active, inactive): (Vec<Mapping>, Vec<Mapping>) = mappings.into_iter().partition(|m| m.active);
     match active.len() {
         0 => Err(Error::NoMapping {
             org: org_id.to_owned(),
@@ -248,15 +249,17 @@ fn check_external_id_free(tx: &dyn ReadTx, mapping: &Mapping, allow_shared: bool
             continue;
         }
         if other.org_id == mapping.org_id {
+            let hint = if other.active {
+                format!("change that mapping instead: `orgmap edit {}`", other.mapping_id)
+            } else {
+                format!("that mapping is inactive: reactivate it with `orgmap edit {} --activate`", other.mapping_id)
+            };
             return Err(Error::conflict(
                 format!(
                     "{} ID '{}' is already mapped to '{}' (mapping {})",
                     mapping.integration, mapping.external_org_id, other.org_id, other.mapping_id
                 ),
-                Some(format!(
-                    "change that mapping instead: `orgmap edit {}`",
-                    other.mapping_id
-                )),
+                Some(hint),
             ));
         }
         if !allow_shared {
@@ -273,18 +276,8 @@ fn check_external_id_free(tx: &dyn ReadTx, mapping: &Mapping, allow_shared: bool
 }
 
 /// Creates a mapping (`map`): several per org and integration are allowed.
-pub fn create_mapping(
-    store: &dyn Store,
-    config: &Config,
-    actor: &str,
-    new: NewMapping,
-) -> Result<Mapping> {
-    let tx = authorize(
-        store.write()?,
-        actor,
-        "mapping.create",
-        &format!("org:{}", new.org_id),
-    )?;
+pub fn create_mapping(store: &dyn Store, config: &Config, actor: &str, new: NewMapping) -> Result<Mapping> {
+    let tx = authorize(store.write()?, actor, "mapping.create", &format!("org:{}", new.org_id))?;
     let org = require_org(&*tx, &new.org_id)?;
     let integration = config.mapping_integration(&new.integration)?;
     validate_values(
@@ -317,20 +310,10 @@ pub fn create_mapping(
     insert(tx, actor, mapping, new.allow_shared)
 }
 
-fn insert(
-    mut tx: Box<dyn WriteTx + '_>,
-    actor: &str,
-    mapping: Mapping,
-    allow_shared: bool,
-) -> Result<Mapping> {
+fn insert(mut tx: Box<dyn WriteTx + '_>, actor: &str, mapping: Mapping, allow_shared: bool) -> Result<Mapping> {
     check_external_id_free(&*tx, &mapping, allow_shared)?;
     tx.put_mapping(None, &mapping)?;
-    tx.append_audit(&AuditEvent::for_mapping(
-        actor,
-        "mapping.create",
-        None,
-        Some(&mapping),
-    )?)?;
+    tx.append_audit(&AuditEvent::for_mapping(actor, "mapping.create", None, Some(&mapping))?)?;
     tx.commit()?;
     Ok(mapping)
 }
@@ -353,12 +336,7 @@ fn update(
     after.updated_at = now();
     after.updated_by = actor.to_owned();
     tx.put_mapping(Some(&before), &after)?;
-    tx.append_audit(&AuditEvent::for_mapping(
-        actor,
-        "mapping.update",
-        Some(&before),
-        Some(&after),
-    )?)?;
+    tx.append_audit(&AuditEvent::for_mapping(actor, "mapping.update", Some(&before), Some(&after))?)?;
     tx.commit()?;
     Ok(Change::Updated(after))
 }
@@ -371,12 +349,7 @@ pub fn edit_mapping(
     reference: &str,
     edit: MappingEdit,
 ) -> Result<Change<Mapping>> {
-    let tx = authorize(
-        store.write()?,
-        actor,
-        "mapping.update",
-        &format!("mapping:{reference}"),
-    )?;
+    let tx = authorize(store.write()?, actor, "mapping.update", &format!("mapping:{reference}"))?;
     let before = resolve_mapping(&*tx, reference)?;
     if let Some(expected) = edit.if_revision
         && expected != before.revision
@@ -386,10 +359,7 @@ pub fn edit_mapping(
                 "mapping {} is at revision {}, not {expected}: changed by {} at {} since you read it",
                 before.mapping_id, before.revision, before.updated_by, before.updated_at
             ),
-            Some(format!(
-                "look at it again with `orgmap list --org {}` and retry",
-                before.org_id
-            )),
+            Some(format!("look at it again with `orgmap list --org {}` and retry", before.org_id)),
         ));
     }
     let mut after = before.clone();
@@ -430,20 +400,10 @@ pub fn edit_mapping(
 
 /// Deletes one mapping (`unmap`); returns it as it was.
 pub fn delete_mapping(store: &dyn Store, actor: &str, mapping_id: &str) -> Result<Mapping> {
-    let mut tx = authorize(
-        store.write()?,
-        actor,
-        "mapping.delete",
-        &format!("mapping:{mapping_id}"),
-    )?;
+    let mut tx = authorize(store.write()?, actor, "mapping.delete", &format!("mapping:{mapping_id}"))?;
     let mapping = resolve_mapping(&*tx, mapping_id)?;
     tx.delete_mapping(&mapping)?;
-    tx.append_audit(&AuditEvent::for_mapping(
-        actor,
-        "mapping.delete",
-        Some(&mapping),
-        None,
-    )?)?;
+    tx.append_audit(&AuditEvent::for_mapping(actor, "mapping.delete", Some(&mapping), None)?)?;
     tx.commit()?;
     Ok(mapping)
 }
@@ -452,18 +412,8 @@ pub fn delete_mapping(store: &dyn Store, actor: &str, mapping_id: &str) -> Resul
 /// when it has no active one, updates it when it has exactly one (or `mapping_id` names one), and
 /// refuses when several are possible. Runs in one write transaction, so two concurrent calls for
 /// an org without a mapping create exactly one.
-pub fn set_mapping(
-    store: &dyn Store,
-    config: &Config,
-    actor: &str,
-    request: SetMapping,
-) -> Result<Change<Mapping>> {
-    let tx = authorize(
-        store.write()?,
-        actor,
-        "mapping.set",
-        &format!("org:{}", request.org_id),
-    )?;
+pub fn set_mapping(store: &dyn Store, config: &Config, actor: &str, request: SetMapping) -> Result<Change<Mapping>> {
+    let tx = authorize(store.write()?, actor, "mapping.set", &format!("org:{}", request.org_id))?;
     let org = require_org(&*tx, &request.org_id)?;
     let integration = config.mapping_integration(&request.integration)?;
     validate_values(
@@ -538,23 +488,16 @@ pub fn set_mapping(
 }
 
 /// The one mapping of an org and integration that an admin means, active or not (`unmap`).
-pub fn select_mapping(
-    tx: &dyn ReadTx,
-    org_id: &str,
-    integration: &str,
-    mapping_id: Option<&str>,
-) -> Result<Mapping> {
+pub fn select_mapping(tx: &dyn ReadTx, org_id: &str, integration: &str, mapping_id: Option<&str>) -> Result<Mapping> {
     require_org(tx, org_id)?;
     let all = tx.mappings_of_org(org_id, Some(integration))?;
     if let Some(reference) = mapping_id {
         return pick_by_prefix(reference, all);
     }
     match all.len() {
-        0 => Err(Error::NoMapping {
-            org: org_id.to_owned(),
-            integration: integration.to_owned(),
-            inactive: Vec::new(),
-        }),
+        0 => {
+            Err(Error::NoMapping { org: org_id.to_owned(), integration: integration.to_owned(), inactive: Vec::new() })
+        }
         1 => Ok(all.into_iter().next().expect("one mapping")),
         _ => Err(Error::AmbiguousMapping {
             org: org_id.to_owned(),

@@ -55,9 +55,7 @@ pub(crate) fn authorize<'s>(
     action: &str,
     target: &str,
 ) -> Result<Box<dyn WriteTx + 's>> {
-    let allowed = tx
-        .access(actor)?
-        .is_some_and(|grant| grant.can_manage_config());
+    let allowed = tx.access(actor)?.is_some_and(|grant| grant.can_manage_config());
     if allowed {
         return Ok(tx);
     }
@@ -68,15 +66,23 @@ pub(crate) fn authorize<'s>(
     }
     tx.append_audit(&event)?;
     tx.commit()?;
-    Err(Error::PermissionDenied {
-        actor: actor.to_owned(),
-        action: describe(action),
-    })
+    Err(Error::PermissionDenied { actor: actor.to_owned(), action: describe(action) })
 }
 
+/// What an action is, in words, for the refusal message.
 fn describe(action: &str) -> String {
-    match action.split_once('.') {
-        Some((subject, verb)) => format!("{verb} {subject}s"),
-        None => action.to_owned(),
-    }
+    let words = match action {
+        "org.create" => "add organizations",
+        "org.rename" => "rename organizations",
+        "org.activate" => "activate organizations",
+        "org.deactivate" => "deactivate organizations",
+        "mapping.create" => "create mappings",
+        "mapping.update" => "change mappings",
+        "mapping.set" => "set mappings",
+        "mapping.delete" => "delete mappings",
+        "access.grant" => "grant access",
+        "access.revoke" => "revoke access",
+        other => other,
+    };
+    words.to_owned()
 }

@@ -7,8 +7,7 @@ use crate::store::{ReadTx, Store};
 
 /// The organization `id`, or a not-found error.
 pub fn require_org(tx: &dyn ReadTx, id: &str) -> Result<Org> {
-    tx.org(id)?
-        .ok_or_else(|| Error::OrgNotFound { org: id.to_owned() })
+    tx.org(id)?.ok_or_else(|| Error::OrgNotFound { org: id.to_owned() })
 }
 
 /// Adds an organization; adding one that exists with the same name changes nothing.
@@ -21,13 +20,8 @@ pub fn add_org(store: &dyn Store, actor: &str, id: &str, name: &str) -> Result<C
             return Ok(Change::Unchanged(existing));
         }
         return Err(Error::conflict(
-            format!(
-                "organization '{id}' already exists as \"{}\"",
-                existing.name
-            ),
-            Some(format!(
-                "rename it with `orgmap org rename {id} \"{name}\"`"
-            )),
+            format!("organization '{id}' already exists as \"{}\"", existing.name),
+            Some(format!("rename it with `orgmap org rename {id} \"{name}\"`")),
         ));
     }
     let at = now();
@@ -51,23 +45,12 @@ pub fn rename_org(store: &dyn Store, actor: &str, id: &str, name: &str) -> Resul
     let tx = authorize(store.write()?, actor, "org.rename", &format!("org:{id}"))?;
     let before = require_org(&*tx, id)?;
     validate_org_name(name)?;
-    update_org(tx, actor, "org.rename", before, |org| {
-        org.name = name.to_owned()
-    })
+    update_org(tx, actor, "org.rename", before, |org| org.name = name.to_owned())
 }
 
 /// Activates or deactivates an organization; workflows cannot use the mappings of an inactive one.
-pub fn set_org_active(
-    store: &dyn Store,
-    actor: &str,
-    id: &str,
-    active: bool,
-) -> Result<Change<Org>> {
-    let action = if active {
-        "org.activate"
-    } else {
-        "org.deactivate"
-    };
+pub fn set_org_active(store: &dyn Store, actor: &str, id: &str, active: bool) -> Result<Change<Org>> {
+    let action = if active { "org.activate" } else { "org.deactivate" };
     let tx = authorize(store.write()?, actor, action, &format!("org:{id}"))?;
     let before = require_org(&*tx, id)?;
     update_org(tx, actor, action, before, |org| org.active = active)
@@ -88,12 +71,7 @@ fn update_org(
     after.updated_at = now();
     after.updated_by = actor.to_owned();
     tx.put_org(&after)?;
-    tx.append_audit(&AuditEvent::for_org(
-        actor,
-        action,
-        Some(&before),
-        Some(&after),
-    )?)?;
+    tx.append_audit(&AuditEvent::for_org(actor, action, Some(&before), Some(&after))?)?;
     tx.commit()?;
     Ok(Change::Updated(after))
 }

@@ -8,9 +8,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 pub fn new(headers: &[&str]) -> Table {
     let mut table = Table::new();
     if std::io::stdout().is_terminal() {
-        table
-            .load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic);
+        table.load_style(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
     } else {
         table.load_style(presets::NOTHING);
     }

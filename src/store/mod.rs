@@ -33,9 +33,7 @@ pub struct OpenOptions {
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions {
-            lock_timeout: Duration::from_secs(10),
-        }
+        OpenOptions { lock_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -93,11 +91,7 @@ pub trait ReadTx {
     /// The org's mappings (of one integration, when given), active or not, oldest first.
     fn mappings_of_org(&self, org_id: &str, integration: Option<&str>) -> Result<Vec<Mapping>>;
     /// The mappings of one integration that point at one external organization.
-    fn mappings_of_external(
-        &self,
-        integration: &str,
-        external_org_id: &str,
-    ) -> Result<Vec<Mapping>>;
+    fn mappings_of_external(&self, integration: &str, external_org_id: &str) -> Result<Vec<Mapping>>;
     /// The mappings of one integration.
     fn mappings_of_integration(&self, integration: &str) -> Result<Vec<Mapping>>;
     /// Mappings whose ID starts with `prefix` (upper case), at most `limit`.

@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use redb::{
-    Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
-    WriteTransaction,
+    Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -50,10 +49,7 @@ fn org_key(m: &Mapping) -> String {
 }
 
 fn integration_key(m: &Mapping) -> String {
-    format!(
-        "{}{SEP}{}{SEP}{}",
-        m.integration, m.external_org_id, m.mapping_id
-    )
+    format!("{}{SEP}{}{SEP}{}", m.integration, m.external_org_id, m.mapping_id)
 }
 
 /// The mapping ID at the end of an index key.
@@ -75,19 +71,17 @@ pub struct RedbStore {
 
 fn classify(path: &Path, err: impl Into<redb::Error>) -> Error {
     match err.into() {
-        redb::Error::Io(err) => Error::StoreAccess {
-            path: path.to_path_buf(),
-            detail: err.to_string(),
-        },
-        redb::Error::UpgradeRequired(version) => Error::StoreTooNew {
-            path: path.to_path_buf(),
-            found: u32::from(version),
-            supported: SCHEMA_VERSION,
-        },
-        other => Error::StoreDamaged {
-            path: path.to_path_buf(),
-            detail: other.to_string(),
-        },
+        // A file that is not a redb database reads as invalid or truncated data.
+        redb::Error::Io(err)
+            if matches!(err.kind(), std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof) =>
+        {
+            Error::StoreDamaged { path: path.to_path_buf(), detail: err.to_string() }
+        }
+        redb::Error::Io(err) => Error::StoreAccess { path: path.to_path_buf(), detail: err.to_string() },
+        redb::Error::UpgradeRequired(version) => {
+            Error::StoreTooNew { path: path.to_path_buf(), found: u32::from(version), supported: SCHEMA_VERSION }
+        }
+        other => Error::StoreDamaged { path: path.to_path_buf(), detail: other.to_string() },
     }
 }
 
@@ -106,26 +100,16 @@ impl RedbStore {
     /// Creates the store directory (0700), the database and its tables; `actor` holds
     /// `manage-config` first.
     pub fn init(dir: &Path, actor: &str, options: &OpenOptions) -> Result<InitOutcome> {
-        let access_error = |err: std::io::Error| Error::StoreAccess {
-            path: dir.to_path_buf(),
-            detail: err.to_string(),
-        };
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(access_error)?;
+        let access_error =
+            |err: std::io::Error| Error::StoreAccess { path: dir.to_path_buf(), detail: err.to_string() };
+        DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(access_error)?;
         let lock = take_lock(dir, Access::Write, options.lock_timeout)?;
         let db_path = dir.join(DB_FILE);
         if db_path.exists() {
             return Ok(InitOutcome::AlreadyExists);
         }
         let db = builder().create(&db_path).map_err(|e| classify(&db_path, e))?;
-        let store = RedbStore {
-            handle: Handle::ReadWrite(db),
-            db_path,
-            _lock: lock,
-        };
+        let store = RedbStore { handle: Handle::ReadWrite(db), db_path, _lock: lock };
         let mut tx = store.begin_write()?;
         {
             let w = &tx.txn;
@@ -140,11 +124,7 @@ impl RedbStore {
             w.open_table(ACCESS).map_err(|e| classify(p, e))?;
             let version = SCHEMA_VERSION.to_string();
             w.open_table(META)
-                .and_then(|mut meta| {
-                    meta.insert("schema_version", version.as_str())
-                        .map(|_| ())
-                        .map_err(Into::into)
-                })
+                .and_then(|mut meta| meta.insert("schema_version", version.as_str()).map(|_| ()).map_err(Into::into))
                 .map_err(|e| classify(p, e))?;
         }
         let grant = AccessGrant {
@@ -165,63 +145,42 @@ impl RedbStore {
     pub fn open(dir: &Path, access: Access, options: &OpenOptions) -> Result<RedbStore> {
         let db_path = dir.join(DB_FILE);
         if !db_path.exists() {
-            return Err(Error::StoreMissing {
-                path: dir.to_path_buf(),
-            });
+            return Err(Error::StoreMissing { path: dir.to_path_buf() });
         }
         let started = Instant::now();
         let lock = take_lock(dir, access, options.lock_timeout)?;
         let handle = match access {
-            Access::Read => match open_with_retry(&db_path, started, options.lock_timeout, |p| {
-                ReadOnlyDatabase::open(p)
-            }) {
-                Ok(db) => Handle::ReadOnly(db),
-                // A store left by a killed writer needs a repair, which only a writer may do.
-                Err(redb::DatabaseError::RepairAborted) => {
-                    drop(lock);
-                    return RedbStore::open(dir, Access::Write, options);
+            Access::Read => {
+                match open_with_retry(&db_path, started, options.lock_timeout, |p| ReadOnlyDatabase::open(p)) {
+                    Ok(db) => Handle::ReadOnly(db),
+                    // A store left by a killed writer needs a repair, which only a writer may do.
+                    Err(redb::DatabaseError::RepairAborted) => {
+                        drop(lock);
+                        return RedbStore::open(dir, Access::Write, options);
+                    }
+                    Err(err) => return Err(open_error(&db_path, err, started)),
                 }
-                Err(err) => return Err(open_error(&db_path, err, started)),
-            },
+            }
             Access::Write => {
-                let db = open_with_retry(&db_path, started, options.lock_timeout, |p| {
-                    Database::open(p)
-                })
-                .map_err(|err| open_error(&db_path, err, started))?;
+                let db = open_with_retry(&db_path, started, options.lock_timeout, |p| Database::open(p))
+                    .map_err(|err| open_error(&db_path, err, started))?;
                 Handle::ReadWrite(db)
             }
         };
-        let store = RedbStore {
-            handle,
-            db_path,
-            _lock: lock,
-        };
+        let store = RedbStore { handle, db_path, _lock: lock };
         store.check_schema()?;
         Ok(store)
     }
 
     fn check_schema(&self) -> Result<()> {
         let tx = self.begin_read()?;
-        let meta = tx
-            .txn
-            .open_table(META)
-            .map_err(|e| classify(&self.db_path, e))?;
-        let version = meta
-            .get("schema_version")
-            .map_err(|e| classify(&self.db_path, e))?;
-        let found = version
-            .as_ref()
-            .and_then(|v| v.value().parse::<u32>().ok())
-            .ok_or_else(|| Error::StoreDamaged {
-                path: self.db_path.clone(),
-                detail: "the schema version is missing".into(),
-            })?;
+        let meta = tx.txn.open_table(META).map_err(|e| classify(&self.db_path, e))?;
+        let version = meta.get("schema_version").map_err(|e| classify(&self.db_path, e))?;
+        let found = version.as_ref().and_then(|v| v.value().parse::<u32>().ok()).ok_or_else(|| {
+            Error::StoreDamaged { path: self.db_path.clone(), detail: "the schema version is missing".into() }
+        })?;
         if found > SCHEMA_VERSION {
-            return Err(Error::StoreTooNew {
-                path: self.db_path.clone(),
-                found,
-                supported: SCHEMA_VERSION,
-            });
+            return Err(Error::StoreTooNew { path: self.db_path.clone(), found, supported: SCHEMA_VERSION });
         }
         Ok(())
     }
@@ -232,36 +191,24 @@ impl RedbStore {
             Handle::ReadWrite(db) => db.begin_read(),
         }
         .map_err(|e| classify(&self.db_path, e))?;
-        Ok(RedbRead {
-            txn,
-            path: &self.db_path,
-        })
+        Ok(RedbRead { txn, path: &self.db_path })
     }
 
     fn begin_write(&self) -> Result<RedbWrite<'_>> {
         let Handle::ReadWrite(db) = &self.handle else {
-            return Err(Error::Internal(
-                "a write was attempted on a store opened for reading".into(),
-            ));
+            return Err(Error::Internal("a write was attempted on a store opened for reading".into()));
         };
         let txn = db.begin_write().map_err(|e| classify(&self.db_path, e))?;
-        Ok(RedbWrite {
-            txn,
-            path: &self.db_path,
-        })
+        Ok(RedbWrite { txn, path: &self.db_path })
     }
 }
 
 fn take_lock(dir: &Path, access: Access, timeout: Duration) -> Result<StoreLock> {
     lock::acquire(&dir.join(LOCK_FILE), access, timeout).map_err(|err| match err {
-        LockError::TimedOut(waited) => Error::StoreBusy {
-            path: dir.to_path_buf(),
-            waited_secs: waited.as_secs_f64(),
-        },
-        LockError::Io(err) => Error::StoreAccess {
-            path: dir.to_path_buf(),
-            detail: format!("cannot lock the store: {err}"),
-        },
+        LockError::TimedOut(waited) => Error::StoreBusy { path: dir.to_path_buf(), waited_secs: waited.as_secs_f64() },
+        LockError::Io(err) => {
+            Error::StoreAccess { path: dir.to_path_buf(), detail: format!("cannot lock the store: {err}") }
+        }
     })
 }
 
@@ -308,10 +255,7 @@ impl Store for RedbStore {
         let mut problems = Vec::new();
         let mappings = tx.txn.open_table(MAPPINGS).map_err(|e| classify(p, e))?;
         let by_org = tx.txn.open_table(BY_ORG).map_err(|e| classify(p, e))?;
-        let by_integration = tx
-            .txn
-            .open_table(BY_INTEGRATION)
-            .map_err(|e| classify(p, e))?;
+        let by_integration = tx.txn.open_table(BY_INTEGRATION).map_err(|e| classify(p, e))?;
         for entry in mappings.iter().map_err(|e| classify(p, e))? {
             let (key, value) = entry.map_err(|e| classify(p, e))?;
             let mapping: Mapping = match decode(p, "mapping", value.value()) {
@@ -322,31 +266,13 @@ impl Store for RedbStore {
                 }
             };
             if mapping.mapping_id != key.value() {
-                problems.push(format!(
-                    "mapping {} is stored under key {}",
-                    mapping.mapping_id,
-                    key.value()
-                ));
+                problems.push(format!("mapping {} is stored under key {}", mapping.mapping_id, key.value()));
             }
-            if by_org
-                .get(org_key(&mapping).as_str())
-                .map_err(|e| classify(p, e))?
-                .is_none()
-            {
-                problems.push(format!(
-                    "mapping {} is missing from the by-org index",
-                    mapping.mapping_id
-                ));
+            if by_org.get(org_key(&mapping).as_str()).map_err(|e| classify(p, e))?.is_none() {
+                problems.push(format!("mapping {} is missing from the by-org index", mapping.mapping_id));
             }
-            if by_integration
-                .get(integration_key(&mapping).as_str())
-                .map_err(|e| classify(p, e))?
-                .is_none()
-            {
-                problems.push(format!(
-                    "mapping {} is missing from the by-integration index",
-                    mapping.mapping_id
-                ));
+            if by_integration.get(integration_key(&mapping).as_str()).map_err(|e| classify(p, e))?.is_none() {
+                problems.push(format!("mapping {} is missing from the by-integration index", mapping.mapping_id));
             }
         }
         for (name, index) in [("by-org", &by_org), ("by-integration", &by_integration)] {
@@ -356,20 +282,11 @@ impl Store for RedbStore {
                 let expected = match mappings.get(id).map_err(|e| classify(p, e))? {
                     Some(value) => decode::<Mapping>(p, "mapping", value.value())
                         .ok()
-                        .map(|m| {
-                            if name == "by-org" {
-                                org_key(&m)
-                            } else {
-                                integration_key(&m)
-                            }
-                        }),
+                        .map(|m| if name == "by-org" { org_key(&m) } else { integration_key(&m) }),
                     None => None,
                 };
                 if expected.as_deref() != Some(key.value()) {
-                    problems.push(format!(
-                        "{name} index entry {:?} does not match a mapping",
-                        key.value()
-                    ));
+                    problems.push(format!("{name} index entry {:?} does not match a mapping", key.value()));
                 }
             }
         }
@@ -413,16 +330,9 @@ fn all_records<T: DeserializeOwned>(
 }
 
 /// The mapping IDs of index entries whose key starts with `prefix`.
-fn index_ids(
-    path: &Path,
-    index: &impl ReadableTable<&'static str, ()>,
-    prefix: &str,
-) -> Result<Vec<String>> {
+fn index_ids(path: &Path, index: &impl ReadableTable<&'static str, ()>, prefix: &str) -> Result<Vec<String>> {
     let mut ids = Vec::new();
-    for entry in index
-        .range::<&str>(prefix..)
-        .map_err(|e| classify(path, e))?
-    {
+    for entry in index.range::<&str>(prefix..).map_err(|e| classify(path, e))? {
         let (key, _) = entry.map_err(|e| classify(path, e))?;
         let key = key.value();
         if !key.starts_with(prefix) {
@@ -464,90 +374,45 @@ macro_rules! impl_read_tx {
     ($ty:ident) => {
         impl ReadTx for $ty<'_> {
             fn org(&self, id: &str) -> Result<Option<Org>> {
-                let table = self
-                    .txn
-                    .open_table(ORGS)
-                    .map_err(|e| classify(self.path, e))?;
+                let table = self.txn.open_table(ORGS).map_err(|e| classify(self.path, e))?;
                 get_record(self.path, "organization", &table, id)
             }
 
             fn orgs(&self) -> Result<Vec<Org>> {
-                let table = self
-                    .txn
-                    .open_table(ORGS)
-                    .map_err(|e| classify(self.path, e))?;
+                let table = self.txn.open_table(ORGS).map_err(|e| classify(self.path, e))?;
                 all_records(self.path, "organization", &table)
             }
 
             fn mapping(&self, mapping_id: &str) -> Result<Option<Mapping>> {
-                let table = self
-                    .txn
-                    .open_table(MAPPINGS)
-                    .map_err(|e| classify(self.path, e))?;
+                let table = self.txn.open_table(MAPPINGS).map_err(|e| classify(self.path, e))?;
                 get_record(self.path, "mapping", &table, mapping_id)
             }
 
-            fn mappings_of_org(
-                &self,
-                org_id: &str,
-                integration: Option<&str>,
-            ) -> Result<Vec<Mapping>> {
-                let index = self
-                    .txn
-                    .open_table(BY_ORG)
-                    .map_err(|e| classify(self.path, e))?;
+            fn mappings_of_org(&self, org_id: &str, integration: Option<&str>) -> Result<Vec<Mapping>> {
+                let index = self.txn.open_table(BY_ORG).map_err(|e| classify(self.path, e))?;
                 let ids = index_ids(self.path, &index, &index_prefix(org_id, integration))?;
-                let table = self
-                    .txn
-                    .open_table(MAPPINGS)
-                    .map_err(|e| classify(self.path, e))?;
+                let table = self.txn.open_table(MAPPINGS).map_err(|e| classify(self.path, e))?;
                 mappings_by_ids(self.path, &table, ids)
             }
 
-            fn mappings_of_external(
-                &self,
-                integration: &str,
-                external_org_id: &str,
-            ) -> Result<Vec<Mapping>> {
-                let index = self
-                    .txn
-                    .open_table(BY_INTEGRATION)
-                    .map_err(|e| classify(self.path, e))?;
-                let ids = index_ids(
-                    self.path,
-                    &index,
-                    &index_prefix(integration, Some(external_org_id)),
-                )?;
-                let table = self
-                    .txn
-                    .open_table(MAPPINGS)
-                    .map_err(|e| classify(self.path, e))?;
+            fn mappings_of_external(&self, integration: &str, external_org_id: &str) -> Result<Vec<Mapping>> {
+                let index = self.txn.open_table(BY_INTEGRATION).map_err(|e| classify(self.path, e))?;
+                let ids = index_ids(self.path, &index, &index_prefix(integration, Some(external_org_id)))?;
+                let table = self.txn.open_table(MAPPINGS).map_err(|e| classify(self.path, e))?;
                 mappings_by_ids(self.path, &table, ids)
             }
 
             fn mappings_of_integration(&self, integration: &str) -> Result<Vec<Mapping>> {
-                let index = self
-                    .txn
-                    .open_table(BY_INTEGRATION)
-                    .map_err(|e| classify(self.path, e))?;
+                let index = self.txn.open_table(BY_INTEGRATION).map_err(|e| classify(self.path, e))?;
                 let ids = index_ids(self.path, &index, &index_prefix(integration, None))?;
-                let table = self
-                    .txn
-                    .open_table(MAPPINGS)
-                    .map_err(|e| classify(self.path, e))?;
+                let table = self.txn.open_table(MAPPINGS).map_err(|e| classify(self.path, e))?;
                 mappings_by_ids(self.path, &table, ids)
             }
 
             fn mappings_with_id_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<Mapping>> {
-                let table = self
-                    .txn
-                    .open_table(MAPPINGS)
-                    .map_err(|e| classify(self.path, e))?;
+                let table = self.txn.open_table(MAPPINGS).map_err(|e| classify(self.path, e))?;
                 let mut found = Vec::new();
-                for entry in table
-                    .range::<&str>(prefix..)
-                    .map_err(|e| classify(self.path, e))?
-                {
+                for entry in table.range::<&str>(prefix..).map_err(|e| classify(self.path, e))? {
                     let (key, value) = entry.map_err(|e| classify(self.path, e))?;
                     if !key.value().starts_with(prefix) || found.len() >= limit {
                         break;
@@ -558,10 +423,7 @@ macro_rules! impl_read_tx {
             }
 
             fn for_each_mapping(&self, visit: &mut dyn FnMut(Mapping) -> Result<()>) -> Result<()> {
-                let table = self
-                    .txn
-                    .open_table(MAPPINGS)
-                    .map_err(|e| classify(self.path, e))?;
+                let table = self.txn.open_table(MAPPINGS).map_err(|e| classify(self.path, e))?;
                 for entry in table.iter().map_err(|e| classify(self.path, e))? {
                     let (_, value) = entry.map_err(|e| classify(self.path, e))?;
                     visit(decode(self.path, "mapping", value.value())?)?;
@@ -570,37 +432,22 @@ macro_rules! impl_read_tx {
             }
 
             fn count_mappings(&self, integration: &str) -> Result<u64> {
-                let index = self
-                    .txn
-                    .open_table(BY_INTEGRATION)
-                    .map_err(|e| classify(self.path, e))?;
+                let index = self.txn.open_table(BY_INTEGRATION).map_err(|e| classify(self.path, e))?;
                 Ok(index_ids(self.path, &index, &index_prefix(integration, None))?.len() as u64)
             }
 
             fn access(&self, actor: &str) -> Result<Option<AccessGrant>> {
-                let table = self
-                    .txn
-                    .open_table(ACCESS)
-                    .map_err(|e| classify(self.path, e))?;
+                let table = self.txn.open_table(ACCESS).map_err(|e| classify(self.path, e))?;
                 get_record(self.path, "access grant", &table, actor)
             }
 
             fn access_list(&self) -> Result<Vec<AccessGrant>> {
-                let table = self
-                    .txn
-                    .open_table(ACCESS)
-                    .map_err(|e| classify(self.path, e))?;
+                let table = self.txn.open_table(ACCESS).map_err(|e| classify(self.path, e))?;
                 all_records(self.path, "access grant", &table)
             }
 
-            fn audit_newest_first(
-                &self,
-                visit: &mut dyn FnMut(AuditEvent) -> Result<bool>,
-            ) -> Result<()> {
-                let table = self
-                    .txn
-                    .open_table(AUDIT)
-                    .map_err(|e| classify(self.path, e))?;
+            fn audit_newest_first(&self, visit: &mut dyn FnMut(AuditEvent) -> Result<bool>) -> Result<()> {
+                let table = self.txn.open_table(AUDIT).map_err(|e| classify(self.path, e))?;
                 for entry in table.iter().map_err(|e| classify(self.path, e))?.rev() {
                     let (_, value) = entry.map_err(|e| classify(self.path, e))?;
                     if !visit(decode(self.path, "audit event", value.value())?)? {
@@ -618,13 +465,8 @@ impl_read_tx!(RedbWrite);
 
 impl WriteTx for RedbWrite<'_> {
     fn put_org(&mut self, org: &Org) -> Result<()> {
-        let mut table = self
-            .txn
-            .open_table(ORGS)
-            .map_err(|e| classify(self.path, e))?;
-        table
-            .insert(org.id.as_str(), encode(org)?.as_slice())
-            .map_err(|e| classify(self.path, e))?;
+        let mut table = self.txn.open_table(ORGS).map_err(|e| classify(self.path, e))?;
+        table.insert(org.id.as_str(), encode(org)?.as_slice()).map_err(|e| classify(self.path, e))?;
         Ok(())
     }
 
@@ -633,32 +475,19 @@ impl WriteTx for RedbWrite<'_> {
         {
             let mut by_org = self.txn.open_table(BY_ORG).map_err(|e| classify(p, e))?;
             if let Some(previous) = previous {
-                by_org
-                    .remove(org_key(previous).as_str())
-                    .map_err(|e| classify(p, e))?;
+                by_org.remove(org_key(previous).as_str()).map_err(|e| classify(p, e))?;
             }
-            by_org
-                .insert(org_key(mapping).as_str(), ())
-                .map_err(|e| classify(p, e))?;
+            by_org.insert(org_key(mapping).as_str(), ()).map_err(|e| classify(p, e))?;
         }
         {
-            let mut by_integration = self
-                .txn
-                .open_table(BY_INTEGRATION)
-                .map_err(|e| classify(p, e))?;
+            let mut by_integration = self.txn.open_table(BY_INTEGRATION).map_err(|e| classify(p, e))?;
             if let Some(previous) = previous {
-                by_integration
-                    .remove(integration_key(previous).as_str())
-                    .map_err(|e| classify(p, e))?;
+                by_integration.remove(integration_key(previous).as_str()).map_err(|e| classify(p, e))?;
             }
-            by_integration
-                .insert(integration_key(mapping).as_str(), ())
-                .map_err(|e| classify(p, e))?;
+            by_integration.insert(integration_key(mapping).as_str(), ()).map_err(|e| classify(p, e))?;
         }
         let mut table = self.txn.open_table(MAPPINGS).map_err(|e| classify(p, e))?;
-        table
-            .insert(mapping.mapping_id.as_str(), encode(mapping)?.as_slice())
-            .map_err(|e| classify(p, e))?;
+        table.insert(mapping.mapping_id.as_str(), encode(mapping)?.as_slice()).map_err(|e| classify(p, e))?;
         Ok(())
     }
 
@@ -666,63 +495,35 @@ impl WriteTx for RedbWrite<'_> {
         let p = self.path;
         self.txn
             .open_table(BY_ORG)
-            .and_then(|mut t| {
-                t.remove(org_key(mapping).as_str())
-                    .map(drop)
-                    .map_err(Into::into)
-            })
+            .and_then(|mut t| t.remove(org_key(mapping).as_str()).map(drop).map_err(Into::into))
             .map_err(|e| classify(p, e))?;
         self.txn
             .open_table(BY_INTEGRATION)
-            .and_then(|mut t| {
-                t.remove(integration_key(mapping).as_str())
-                    .map(drop)
-                    .map_err(Into::into)
-            })
+            .and_then(|mut t| t.remove(integration_key(mapping).as_str()).map(drop).map_err(Into::into))
             .map_err(|e| classify(p, e))?;
         self.txn
             .open_table(MAPPINGS)
-            .and_then(|mut t| {
-                t.remove(mapping.mapping_id.as_str())
-                    .map(drop)
-                    .map_err(Into::into)
-            })
+            .and_then(|mut t| t.remove(mapping.mapping_id.as_str()).map(drop).map_err(Into::into))
             .map_err(|e| classify(p, e))?;
         Ok(())
     }
 
     fn put_access(&mut self, grant: &AccessGrant) -> Result<()> {
-        let mut table = self
-            .txn
-            .open_table(ACCESS)
-            .map_err(|e| classify(self.path, e))?;
-        table
-            .insert(grant.actor.as_str(), encode(grant)?.as_slice())
-            .map_err(|e| classify(self.path, e))?;
+        let mut table = self.txn.open_table(ACCESS).map_err(|e| classify(self.path, e))?;
+        table.insert(grant.actor.as_str(), encode(grant)?.as_slice()).map_err(|e| classify(self.path, e))?;
         Ok(())
     }
 
     fn delete_access(&mut self, actor: &str) -> Result<()> {
-        let mut table = self
-            .txn
-            .open_table(ACCESS)
-            .map_err(|e| classify(self.path, e))?;
+        let mut table = self.txn.open_table(ACCESS).map_err(|e| classify(self.path, e))?;
         table.remove(actor).map_err(|e| classify(self.path, e))?;
         Ok(())
     }
 
     fn append_audit(&mut self, event: &AuditEvent) -> Result<()> {
-        let mut table = self
-            .txn
-            .open_table(AUDIT)
-            .map_err(|e| classify(self.path, e))?;
-        let next = table
-            .last()
-            .map_err(|e| classify(self.path, e))?
-            .map_or(1, |(key, _)| key.value() + 1);
-        table
-            .insert(next, encode(event)?.as_slice())
-            .map_err(|e| classify(self.path, e))?;
+        let mut table = self.txn.open_table(AUDIT).map_err(|e| classify(self.path, e))?;
+        let next = table.last().map_err(|e| classify(self.path, e))?.map_or(1, |(key, _)| key.value() + 1);
+        table.insert(next, encode(event)?.as_slice()).map_err(|e| classify(self.path, e))?;
         Ok(())
     }
 

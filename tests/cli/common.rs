@@ -122,7 +122,8 @@ impl TestEnv {
         let mut all = args.to_vec();
         all.push("--json");
         let stdout = self.ok(&all);
-        serde_json::from_str(&stdout).unwrap_or_else(|err| panic!("orgmap {args:?} printed invalid JSON ({err}): {stdout}"))
+        serde_json::from_str(&stdout)
+            .unwrap_or_else(|err| panic!("orgmap {args:?} printed invalid JSON ({err}): {stdout}"))
     }
 
     /// Runs orgmap, asserts the exit code and returns stderr.
@@ -163,4 +164,134 @@ impl TestEnv {
             "audit": self.json(&["audit", "--limit", "0"]),
         })
     }
+}
+
+/// Helpers for the per-command test modules.
+impl TestEnv {
+    /// Runs orgmap with `--json`, asserts the exit code and an empty stdout, and returns the
+    /// `error` object printed on stderr.
+    pub fn json_error(&self, code: i32, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.run(&all);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "orgmap {all:?}: expected exit {code}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "orgmap {all:?} printed a result although it failed");
+        let printed: Value = serde_json::from_slice(&out.stderr).unwrap_or_else(|err| {
+            panic!("orgmap {all:?}: stderr is not JSON ({err}): {}", String::from_utf8_lossy(&out.stderr))
+        });
+        let error = printed["error"].clone();
+        assert_eq!(error["exit_code"], code, "the JSON error carries the exit code: {error}");
+        error
+    }
+
+    /// Runs orgmap as `actor`, asserts the exit code and returns stderr.
+    pub fn fails_as(&self, actor: &str, code: i32, args: &[&str]) -> String {
+        let out = self.run_as(actor, args);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "orgmap {args:?} as {actor}: expected exit {code}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).expect("utf-8 stderr")
+    }
+
+    /// Runs orgmap as `actor`, asserts success and returns stdout.
+    pub fn ok_as(&self, actor: &str, args: &[&str]) -> String {
+        let out = self.run_as(actor, args);
+        assert!(
+            out.status.success(),
+            "orgmap {args:?} as {actor} failed with {:?}\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// The store's records without the audit log: what a refused command must leave alone even
+    /// when it audits the refusal.
+    pub fn records(&self) -> Value {
+        serde_json::json!({
+            "orgs": self.json(&["org", "list"]),
+            "mappings": self.json(&["list"]),
+            "access": self.json(&["access", "list"]),
+        })
+    }
+
+    /// Creates a mapping with `map --json` and the extra `args`, and returns it.
+    pub fn map_json(&self, integration: &str, external_id: &str, org: &str, args: &[&str]) -> Value {
+        let mut all = vec!["map", integration, external_id, "--org", org];
+        all.extend_from_slice(args);
+        self.json(&all)
+    }
+
+    /// Runs a bash script in this environment (that of [`TestEnv::std_cmd`]), with `$ORGMAP`
+    /// naming the binary.
+    pub fn shell(&self, script: &str) -> Output {
+        let template = self.std_cmd();
+        let mut cmd = std::process::Command::new("bash");
+        for (key, value) in template.get_envs() {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
+        cmd.current_dir(self.path())
+            .env("ORGMAP", env!("CARGO_BIN_EXE_orgmap"))
+            .args(["-c", script])
+            .output()
+            .expect("run bash")
+    }
+
+    /// Writes `count` mappings of `org` in one transaction through the library, which is much
+    /// faster than `count` runs of `map`; each carries `name` as its external name.
+    pub fn bulk_mappings(&self, org: &str, integration: &str, count: usize, name: &str) {
+        use orgmap::store::{Access, Location, OpenOptions};
+        let store = orgmap::store::open(&Location::Redb(self.store.clone()), Access::Write, &OpenOptions::default())
+            .expect("open store");
+        let mut tx = store.write().expect("write transaction");
+        let at = orgmap::domain::now();
+        for i in 0..count {
+            let mapping = orgmap::domain::Mapping {
+                mapping_id: format!("01BULK{i:020}"),
+                org_id: org.to_owned(),
+                integration: integration.to_owned(),
+                external_org_id: format!("{}", 900_000 + i),
+                external_org_name: Some(name.to_owned()),
+                label: None,
+                metadata: Default::default(),
+                active: true,
+                verified: false,
+                revision: 1,
+                created_at: at,
+                created_by: ADMIN.to_owned(),
+                updated_at: at,
+                updated_by: ADMIN.to_owned(),
+            };
+            tx.put_mapping(None, &mapping).expect("put mapping");
+        }
+        tx.commit().expect("commit");
+    }
+}
+
+/// The shortest prefix (at least `min` characters) of `id` that no ID in `others` starts with.
+pub fn unique_prefix(id: &str, others: &[&str], min: usize) -> String {
+    (min..=id.len())
+        .map(|len| &id[..len])
+        .find(|prefix| others.iter().all(|other| other == &id || !other.starts_with(prefix)))
+        .expect("IDs differ")
+        .to_owned()
+}
+
+/// The `action` of every audit event, newest first.
+pub fn actions(events: &[Value]) -> Vec<&str> {
+    events.iter().map(|e| e["action"].as_str().expect("action")).collect()
 }

@@ -27,9 +27,10 @@ fn sets_killed_at_random_moments_lose_no_acknowledged_write() {
     for org in 0..ORGS {
         env.ok(&["org", "add", &format!("org{org}"), "--name", &format!("Org {org}")]);
     }
-    let seed = std::env::var("ORGMAP_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
-    });
+    let seed = std::env::var("ORGMAP_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1);
     eprintln!("crash test seed: {seed} (set ORGMAP_CRASH_SEED to replay)");
     let mut rng = XorShift(seed);
     // The round of the last acknowledged set of each org.
@@ -40,7 +41,15 @@ fn sets_killed_at_random_moments_lose_no_acknowledged_write() {
         let mut cmd = env.std_cmd();
         let mut child = cmd
             .env("ORGMAP_LOCK_TIMEOUT", "60")
-            .args(["set", "demo", &round.to_string(), "--org", &format!("org{org}"), "--meta", &format!("round={round}")])
+            .args([
+                "set",
+                "demo",
+                &round.to_string(),
+                "--org",
+                &format!("org{org}"),
+                "--meta",
+                &format!("round={round}"),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -60,10 +69,7 @@ fn sets_killed_at_random_moments_lose_no_acknowledged_write() {
         let Some(last) = last else { continue };
         let out = env.json(&["get", "demo", "--org", &format!("org{org}")]);
         let stored: usize = out["external_org_id"].as_str().unwrap().parse().unwrap();
-        assert!(
-            stored >= *last,
-            "org{org}: the acknowledged set of round {last} was lost (found round {stored})"
-        );
+        assert!(stored >= *last, "org{org}: the acknowledged set of round {last} was lost (found round {stored})");
         assert_eq!(out["metadata"]["round"], stored.to_string(), "record and metadata agree");
     }
     let store = orgmap::store::open(
@@ -74,6 +80,7 @@ fn sets_killed_at_random_moments_lose_no_acknowledged_write() {
     .expect("the store opens after the crashes");
     assert_eq!(store.verify().expect("verify"), Vec::<String>::new(), "indexes agree with records");
     drop(store);
-    let sets = env.audit().iter().filter(|e| e["action"] == "mapping.create" || e["action"] == "mapping.update").count();
+    let sets =
+        env.audit().iter().filter(|e| e["action"] == "mapping.create" || e["action"] == "mapping.update").count();
     assert!(sets >= acked, "every acknowledged set has its audit event ({sets} < {acked})");
 }

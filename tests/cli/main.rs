@@ -5,3 +5,14 @@ mod common;
 mod concurrency;
 mod crash;
 mod prompt;
+
+mod audit_access;
+mod config;
+mod help;
+mod init;
+mod integrations;
+mod list;
+mod mapping;
+mod org;
+mod output;
+mod workflow;

@@ -37,9 +37,7 @@ fn unmap_on_a_terminal_asks_and_no_keeps_the_mapping() {
     let env = TestEnv::with_org();
     let id = env.map("demo", "12345", "acme");
     let mut term = Terminal::spawn(&env, &["unmap", &id]);
-    term.screen
-        .exp_string("Delete mapping")
-        .expect("the question");
+    term.screen.exp_string("Delete mapping").expect("the question");
     term.screen.exp_string("acme").expect("it names the org");
     term.screen.send("n").expect("answer");
     term.screen.flush().expect("flush");
@@ -52,9 +50,7 @@ fn unmap_on_a_terminal_deletes_after_yes() {
     let env = TestEnv::with_org();
     let id = env.map("demo", "12345", "acme");
     let mut term = Terminal::spawn(&env, &["unmap", &id]);
-    term.screen
-        .exp_string("Delete mapping")
-        .expect("the question");
+    term.screen.exp_string("Delete mapping").expect("the question");
     term.screen.send("y").expect("answer");
     term.screen.flush().expect("flush");
     assert_eq!(term.exit_code(), 0);
@@ -67,9 +63,7 @@ fn unmap_on_a_terminal_with_no_input_fails_with_a_hint_instead_of_asking() {
     let env = TestEnv::with_org();
     let id = env.map("demo", "12345", "acme");
     let mut term = Terminal::spawn(&env, &["unmap", &id, "--no-input"]);
-    term.screen
-        .exp_string("--yes")
-        .expect("the hint names the flag");
+    term.screen.exp_string("--yes").expect("the hint names the flag");
     assert_eq!(term.exit_code(), 2);
     assert_eq!(env.mappings().len(), 1);
 }

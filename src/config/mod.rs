@@ -4,6 +4,9 @@
 //! strict on purpose: a typo in a config that decides which customer a workflow touches must not be
 //! silently ignored.
 
+mod check;
+pub mod requests;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -14,6 +17,16 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::secrets::SecretRef;
+use crate::template::Template;
+use requests::{AuthSpec, SourceSpec, StepSpec};
+
+/// Page requests in flight at once when the total is known up front; real APIs throttle.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+/// No list is followed past this many pages: a guard against next links that loop.
+pub const DEFAULT_MAX_PAGES: u64 = 1000;
+/// Retries of a throttled or failed request.
+pub const DEFAULT_RETRIES: u32 = 3;
 
 /// Discovery lists are reused for this long unless an integration says otherwise.
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(3600);
@@ -41,12 +54,26 @@ pub struct Integration {
     pub id_pattern_text: Option<String>,
     pub cache_ttl: Duration,
     pub timeout: Duration,
+    /// Named values for templates (`{vars.base}`).
+    pub vars: BTreeMap<String, Template>,
+    /// Named secret references (`{secret.client_secret}`).
+    pub secrets: BTreeMap<String, SecretRef>,
+    pub auth: Option<AuthSpec>,
+    /// Requests whose answers feed later templates (`{steps.NAME.KEY}`).
+    pub steps: Vec<StepSpec>,
+    pub list_organizations: Option<SourceSpec>,
+    pub concurrency: usize,
+    pub max_pages: u64,
+    pub retries: u32,
+    /// The directory of the config file, against which relative paths are read.
+    pub base_dir: PathBuf,
 }
 
 impl Integration {
-    /// How external organizations are found; only manual entry until a discovery source is set.
+    /// How external organizations are found: `http`, `command`, `file`, or `manual` (IDs typed by
+    /// hand) when the integration declares no list.
     pub fn discovery_kind(&self) -> &'static str {
-        "manual"
+        self.list_organizations.as_ref().map_or("manual", SourceSpec::kind)
     }
 }
 
@@ -70,6 +97,22 @@ struct IntegrationFile {
     cache_ttl: Option<HumanDuration>,
     #[serde(default)]
     timeout: Option<HumanDuration>,
+    #[serde(default)]
+    vars: BTreeMap<String, Template>,
+    #[serde(default)]
+    secrets: BTreeMap<String, SecretRef>,
+    #[serde(default)]
+    auth: Option<AuthSpec>,
+    #[serde(default)]
+    steps: Vec<StepSpec>,
+    #[serde(default)]
+    list_organizations: Option<SourceSpec>,
+    #[serde(default)]
+    concurrency: Option<usize>,
+    #[serde(default)]
+    max_pages: Option<u64>,
+    #[serde(default)]
+    retries: Option<u32>,
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -93,9 +136,7 @@ impl<'de> Deserialize<'de> for IntegrationName {
 pub fn is_valid_integration_name(name: &str) -> bool {
     name.len() <= 64
         && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 struct IdPattern(Regex, String);
@@ -105,11 +146,7 @@ impl<'de> Deserialize<'de> for IdPattern {
         let pattern = String::deserialize(deserializer)?;
         Regex::new(&format!("^(?:{pattern})$"))
             .map(|regex| IdPattern(regex, pattern.clone()))
-            .map_err(|err| {
-                de::Error::custom(format!(
-                    "id_pattern is not a valid regular expression: {err}"
-                ))
-            })
+            .map_err(|err| de::Error::custom(format!("id_pattern is not a valid regular expression: {err}")))
     }
 }
 
@@ -121,9 +158,8 @@ impl std::str::FromStr for HumanDuration {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, String> {
-        let parsed: jiff::SignedDuration = text.parse().map_err(|_| {
-            format!("'{text}' is not a duration; write it like 90s, 15m, 1h or 1h 30m")
-        })?;
+        let parsed: jiff::SignedDuration =
+            text.parse().map_err(|_| format!("'{text}' is not a duration; write it like 90s, 15m, 1h or 1h 30m"))?;
         Duration::try_from(parsed)
             .map(HumanDuration)
             .map_err(|_| format!("'{text}' is negative; a duration must be positive"))
@@ -132,9 +168,7 @@ impl std::str::FromStr for HumanDuration {
 
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer)?
-            .parse()
-            .map_err(de::Error::custom)
+        String::deserialize(deserializer)?.parse().map_err(de::Error::custom)
     }
 }
 
@@ -157,14 +191,14 @@ impl Config {
 
     /// Parses config text; `path` is used in error messages only.
     pub fn parse(text: &str, path: Option<PathBuf>) -> Result<Config> {
-        let shown = path
-            .as_deref()
-            .map_or_else(|| "<config>".to_owned(), |p| p.display().to_string());
+        let shown = path.as_deref().map_or_else(|| "<config>".to_owned(), |p| p.display().to_string());
         let file: ConfigFile = toml::from_str(text).map_err(|err| Error::Config {
             message: format!("invalid config {shown}: {}", err.to_string().trim_end()),
             hint: Some("fix the key at the line shown; the README documents every key".into()),
         })?;
-        let integrations = file
+        let base_dir =
+            path.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        let integrations: BTreeMap<String, Integration> = file
             .integrations
             .into_iter()
             .map(|(IntegrationName(name), raw)| {
@@ -177,10 +211,25 @@ impl Config {
                     id_pattern: raw.id_pattern.map(|p| p.0),
                     cache_ttl: raw.cache_ttl.map_or(DEFAULT_CACHE_TTL, |d| d.0),
                     timeout: raw.timeout.map_or(DEFAULT_TIMEOUT, |d| d.0),
+                    vars: raw.vars,
+                    secrets: raw.secrets,
+                    auth: raw.auth,
+                    steps: raw.steps,
+                    list_organizations: raw.list_organizations,
+                    concurrency: raw.concurrency.unwrap_or(DEFAULT_CONCURRENCY).clamp(1, 64),
+                    max_pages: raw.max_pages.unwrap_or(DEFAULT_MAX_PAGES).max(1),
+                    retries: raw.retries.unwrap_or(DEFAULT_RETRIES).min(10),
+                    base_dir: base_dir.clone(),
                 };
                 (name, integration)
             })
             .collect();
+        for integration in integrations.values() {
+            check::check_integration(integration).map_err(|message| Error::Config {
+                message: format!("invalid config {shown}: integrations.{}: {message}", integration.name),
+                hint: Some("fix the value named; the README documents templates and secret references".into()),
+            })?;
+        }
         Ok(Config { path, integrations })
     }
 
@@ -193,10 +242,7 @@ impl Config {
     pub fn integration(&self, name: &str) -> Result<&Integration> {
         self.integrations
             .get(name)
-            .ok_or_else(|| Error::UnknownIntegration {
-                name: name.to_owned(),
-                available: self.names(),
-            })
+            .ok_or_else(|| Error::UnknownIntegration { name: name.to_owned(), available: self.names() })
     }
 
     /// The integration called `name`, which must support organization mapping.
@@ -205,9 +251,7 @@ impl Config {
         if integration.supports_org_mapping {
             Ok(integration)
         } else {
-            Err(Error::MappingNotSupported {
-                name: name.to_owned(),
-            })
+            Err(Error::MappingNotSupported { name: name.to_owned() })
         }
     }
 }
@@ -256,26 +300,13 @@ cache_ttl = "15m"
         assert_eq!(halo.cache_ttl, Duration::from_secs(900));
         assert_eq!(halo.timeout, DEFAULT_TIMEOUT);
         assert!(halo.id_pattern.as_ref().unwrap().is_match("123"));
-        assert!(
-            !halo.id_pattern.as_ref().unwrap().is_match("x123"),
-            "the pattern is anchored"
-        );
+        assert!(!halo.id_pattern.as_ref().unwrap().is_match("x123"), "the pattern is anchored");
     }
 
     #[test]
     fn the_shipped_config_parses_and_declares_the_eight_integrations_and_demo() {
-        let config = Config::parse(include_str!("../integrations.toml"), None).unwrap();
-        for name in [
-            "demo",
-            "halopsa",
-            "ninjaone",
-            "m365",
-            "connectwise",
-            "autotask",
-            "itglue",
-            "hudu",
-            "datto-rmm",
-        ] {
+        let config = Config::parse(include_str!("../../integrations.toml"), None).unwrap();
+        for name in ["demo", "halopsa", "ninjaone", "m365", "connectwise", "autotask", "itglue", "hudu", "datto-rmm"] {
             assert!(config.mapping_integration(name).is_ok(), "{name}");
         }
     }
@@ -296,14 +327,8 @@ cache_ttl = "15m"
     #[test]
     fn bad_values_are_errors() {
         for (text, needle) in [
-            (
-                "[integrations.Halo]\ndisplay_name = \"x\"\nsupports_org_mapping = true\n",
-                "integration name",
-            ),
-            (
-                "[integrations.h]\ndisplay_name = \"x\"\nsupports_org_mapping = \"yes\"\n",
-                "line 3",
-            ),
+            ("[integrations.Halo]\ndisplay_name = \"x\"\nsupports_org_mapping = true\n", "integration name"),
+            ("[integrations.h]\ndisplay_name = \"x\"\nsupports_org_mapping = \"yes\"\n", "line 3"),
             (
                 "[integrations.h]\ndisplay_name = \"x\"\nsupports_org_mapping = true\nid_pattern = \"(\"\n",
                 "regular expression",
@@ -330,9 +355,6 @@ cache_ttl = "15m"
             Error::UnknownIntegration { available, .. } => assert_eq!(available, ["a", "b"]),
             other => panic!("{other}"),
         }
-        assert!(matches!(
-            config.mapping_integration("b"),
-            Err(Error::MappingNotSupported { .. })
-        ));
+        assert!(matches!(config.mapping_integration("b"), Err(Error::MappingNotSupported { .. })));
     }
 }

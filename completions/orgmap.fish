@@ -1,0 +1,361 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_orgmap_global_optspecs
+    string join \n config= store= json q/quiet v/verbose no-input color= h/help V/version
+end
+
+function __fish_orgmap_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_orgmap_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_orgmap_using_subcommand
+    set -l cmd (__fish_orgmap_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c orgmap -n "__fish_orgmap_needs_command" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_needs_command" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_needs_command" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_needs_command" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_needs_command" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_needs_command" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_needs_command" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_needs_command" -s V -l version -d 'Print version'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "init" -d 'Create the store; you hold manage-config in it first'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "org" -d 'Manage your customer organizations'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "integrations" -d 'Show the integrations declared in integrations.toml'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "map" -d 'Map an organization to an external organization'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "edit" -d 'Change one mapping'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "unmap" -d 'Delete a mapping'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "list" -d 'List mappings'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "get" -d 'Get an organization\'s mapping for an integration (for workflows)'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "set" -d 'Create or update an organization\'s mapping (for workflows)'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "lookup" -d 'Find the organizations mapped to an external organization'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "audit" -d 'Show the audit log, newest first'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "access" -d 'Manage who holds manage-config (needed for every change)'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand init" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand init" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "add" -d 'Add an organization (adding an identical one again changes nothing)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "list" -d 'List organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "show" -d 'Show an organization and all its mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "rename" -d 'Give an organization a new display name'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "deactivate" -d 'Deactivate an organization: workflows can no longer use its mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "activate" -d 'Activate an organization again'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l name -d 'Its display name' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l active -d 'Only active organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add an organization (adding an identical one again changes nothing)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "list" -d 'List organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an organization and all its mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "rename" -d 'Give an organization a new display name'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "deactivate" -d 'Deactivate an organization: workflows can no longer use its mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "activate" -d 'Activate an organization again'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l org -d 'The organization to map [env: ORGMAP_ORG]' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l name -d 'The external organization\'s name, as the external system shows it' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l label -d 'A label that tells this mapping apart from the org\'s other mappings of the integration' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l meta -d 'Set metadata KEY to the string VALUE (repeatable)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l meta-json -d 'Set metadata KEY to a typed JSON value: number, boolean, list, object (repeatable)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l allow-shared -d 'Allow the external ID to be mapped to another organization too'
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l external-id -d 'A new external organization ID' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l name -d 'A new external organization name' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l label -d 'A new label' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l meta -d 'Set metadata KEY to the string VALUE (repeatable)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l meta-json -d 'Set metadata KEY to a typed JSON value: number, boolean, list, object (repeatable)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l unset-meta -d 'Remove metadata KEY (repeatable)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l if-revision -d 'Refuse the edit unless the mapping is still at this revision' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l clear-name -d 'Remove the external organization name'
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l clear-label -d 'Remove the label'
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l activate -d 'Make the mapping usable by workflows again'
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l deactivate -d 'Keep the mapping but hide it from workflows'
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l allow-shared -d 'Allow the new external ID to be mapped to another organization too'
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l org -d 'The organization, when TARGET is an integration [env: ORGMAP_ORG]' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l mapping-id -d 'Which of several mappings, when TARGET is an integration' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -s y -l yes -d 'Delete without asking'
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l org -d 'Only this organization\'s mappings' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l integration -d 'Only this integration\'s mappings' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l unmapped -d 'List active organizations without an active mapping for --integration instead'
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l unverified -d 'Only mappings whose external ID was not checked against the external system'
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l active -d 'Only active mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l org -d 'The organization [env: ORGMAP_ORG]' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l mapping-id -d 'Which of several mappings (its ID or a unique prefix)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l field -d 'Print only this field: external_org_id, external_org_name, label, mapping_id, metadata.KEY, ...' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l org -d 'The organization [env: ORGMAP_ORG]' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l mapping-id -d 'Which of several mappings to update (its ID or a unique prefix)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l name -d 'The external organization\'s name' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l label -d 'A label for the mapping' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l meta -d 'Set metadata KEY to the string VALUE (repeatable)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l meta-json -d 'Set metadata KEY to a typed JSON value: number, boolean, list, object (repeatable)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l unset-meta -d 'Remove metadata KEY (repeatable)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l allow-shared -d 'Allow the external ID to be mapped to another organization too'
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l include-inactive -d 'Include inactive mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l org -d 'Only events about this organization' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l integration -d 'Only events about this integration\'s mappings' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l actor -d 'Only events by this actor' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l since -d 'Only events since a time (2026-11-01T00:00:00Z) or for a duration back (24h, 7d)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l limit -d 'Show at most N events (0 = all)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -f -a "grant" -d 'Grant manage-config to an actor (an ORGMAP_ACTOR name or an OS user)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -f -a "revoke" -d 'Take manage-config away from an actor (the last holder cannot be removed)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -f -a "list" -d 'List who holds which permissions'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "grant" -d 'Grant manage-config to an actor (an ORGMAP_ACTOR name or an OS user)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Take manage-config away from an actor (the last holder cannot be removed)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "list" -d 'List who holds which permissions'
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "init" -d 'Create the store; you hold manage-config in it first'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "org" -d 'Manage your customer organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "integrations" -d 'Show the integrations declared in integrations.toml'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "map" -d 'Map an organization to an external organization'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "edit" -d 'Change one mapping'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "unmap" -d 'Delete a mapping'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "list" -d 'List mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "get" -d 'Get an organization\'s mapping for an integration (for workflows)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "set" -d 'Create or update an organization\'s mapping (for workflows)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "lookup" -d 'Find the organizations mapped to an external organization'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "audit" -d 'Show the audit log, newest first'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "access" -d 'Manage who holds manage-config (needed for every change)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations map edit unmap list get set lookup audit access completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "add" -d 'Add an organization (adding an identical one again changes nothing)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "list" -d 'List organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "show" -d 'Show an organization and all its mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "rename" -d 'Give an organization a new display name'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "deactivate" -d 'Deactivate an organization: workflows can no longer use its mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "activate" -d 'Activate an organization again'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "grant" -d 'Grant manage-config to an actor (an ORGMAP_ACTOR name or an OS user)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "revoke" -d 'Take manage-config away from an actor (the last holder cannot be removed)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "list" -d 'List who holds which permissions'

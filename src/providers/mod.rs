@@ -1,0 +1,157 @@
+//! Listing an integration's external organizations: over HTTP as the config declares it, from a
+//! program that prints JSON, or from a file. No provider touches the store or the terminal.
+
+mod command;
+mod file;
+pub mod http;
+mod paginate;
+pub mod records;
+
+use std::collections::HashSet;
+
+use crate::config::Integration;
+use crate::config::requests::SourceSpec;
+use crate::domain::ExternalOrg;
+use crate::error::Error;
+use crate::secrets::Redactor;
+
+/// The process environment as the providers see it (the CLI passes `std::env::var`).
+pub type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
+
+/// Why fetching failed, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchError {
+    pub message: String,
+    pub hint: Option<String>,
+    /// The HTTP status, when the system answered with an error.
+    pub status: Option<u16>,
+    /// The system asked us to slow down.
+    pub throttled: bool,
+    /// A secret or setting is missing: the integration is not configured here.
+    pub not_configured: bool,
+}
+
+impl FetchError {
+    pub fn new(message: impl Into<String>) -> Self {
+        FetchError { message: message.into(), hint: None, status: None, throttled: false, not_configured: false }
+    }
+
+    pub fn not_configured(missing: impl Into<String>) -> Self {
+        FetchError { not_configured: true, ..FetchError::new(missing) }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The error to report, with every secret redacted.
+    pub fn into_error(self, integration: &str, redactor: &Redactor) -> Error {
+        if self.not_configured {
+            return Error::NotConfigured {
+                integration: integration.to_owned(),
+                missing: redactor.redact(&self.message),
+            };
+        }
+        Error::External {
+            integration: integration.to_owned(),
+            message: redactor.redact(&self.message),
+            hint: self.hint.map(|h| redactor.redact(&h)),
+        }
+    }
+}
+
+/// Told about each page as it arrives, to show progress.
+pub trait Progress: Sync {
+    fn update(&self, pages: u64, records: u64, total_pages: Option<u64>);
+}
+
+/// Progress that nobody watches.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn update(&self, _: u64, _: u64, _: Option<u64>) {}
+}
+
+/// A freshly fetched list.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub organizations: Vec<ExternalOrg>,
+    /// `http`, `command` or `file`.
+    pub source: &'static str,
+}
+
+/// Lists the integration's external organizations now.
+pub async fn fetch(
+    integration: &Integration,
+    env: Env<'_>,
+    redactor: &Redactor,
+    progress: &dyn Progress,
+) -> Result<Fetched, FetchError> {
+    let Some(source) = &integration.list_organizations else {
+        return Err(FetchError::new("it declares no list_organizations: IDs are entered by hand")
+            .with_hint("add a list_organizations source to integrations.toml to discover organizations"));
+    };
+    let organizations = match source {
+        SourceSpec::Http(http) => {
+            let mut session = http::Session::new(integration, env, redactor.clone())?;
+            session.run_steps().await?;
+            paginate::fetch_all(&session, http, progress).await?
+        }
+        SourceSpec::Command { argv, timeout, records } => {
+            let session = http::Session::new(integration, env, redactor.clone())?;
+            let argv = argv.iter().map(|t| session.render(t)).collect::<Result<Vec<_>, _>>()?;
+            let limit = timeout.map_or(integration.timeout, |t| t.0);
+            let orgs = command::run(&argv, limit, records, redactor).await?;
+            progress.update(1, orgs.len() as u64, Some(1));
+            orgs
+        }
+        SourceSpec::File { path, records } => {
+            let orgs = file::read(&integration.base_dir.join(path), records)?;
+            progress.update(1, orgs.len() as u64, Some(1));
+            orgs
+        }
+    };
+    Ok(Fetched { organizations: dedup(organizations), source: source.kind() })
+}
+
+/// Keeps the first record of each ID: pages can overlap when a list changes while it is read.
+fn dedup(organizations: Vec<ExternalOrg>) -> Vec<ExternalOrg> {
+    let mut seen = HashSet::with_capacity(organizations.len());
+    organizations.into_iter().filter(|o| seen.insert(o.id.clone())).collect()
+}
+
+/// What the integration lacks to be used here (unset environment variables, missing secret
+/// files), named without any value. Secret commands are not run for this.
+pub fn missing_settings(integration: &Integration, env: Env<'_>) -> Vec<String> {
+    let mut missing = Vec::new();
+    for reference in integration.secrets.values() {
+        if let Some(name) = &reference.env
+            && env(name).is_none_or(|v| v.is_empty())
+        {
+            missing.push(format!("environment variable {name}"));
+        }
+        if let Some(path) = &reference.file
+            && !path.is_file()
+        {
+            missing.push(format!("file {}", path.display()));
+        }
+    }
+    let mut templates: Vec<&crate::template::Template> = integration.vars.values().collect();
+    if let Some(SourceSpec::Http(http)) = &integration.list_organizations {
+        templates.push(&http.url);
+    }
+    for template in templates {
+        for variable in template.required_variables() {
+            if let Some(name) = variable.strip_prefix("env.")
+                && env(name).is_none_or(|v| v.is_empty())
+            {
+                let entry = format!("environment variable {name}");
+                if !missing.contains(&entry) {
+                    missing.push(entry);
+                }
+            }
+        }
+    }
+    missing
+}

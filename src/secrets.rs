@@ -1,0 +1,241 @@
+//! Secret references (`{ env = "…" }`, `{ command = […] }`, `{ file = "…" }`), their resolution,
+//! and the redaction of every resolved value from anything orgmap prints.
+//!
+//! orgmap never stores a secret: it is read when a request needs it, held in memory for the run,
+//! and scrubbed — plain, base64- and percent-encoded — from error messages.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde::Deserialize;
+
+/// Where a secret comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRef {
+    /// An environment variable.
+    #[serde(default)]
+    pub env: Option<String>,
+    /// A program whose standard output (trimmed) is the secret, such as `["pass", "halo"]`.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    /// A file whose content (trimmed) is the secret, such as `/run/secrets/halo`.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+}
+
+impl SecretRef {
+    /// Checks that exactly one source is named.
+    pub fn check(&self) -> Result<(), String> {
+        let count =
+            usize::from(self.env.is_some()) + usize::from(self.command.is_some()) + usize::from(self.file.is_some());
+        if count != 1 {
+            return Err("a secret reference names exactly one of env, command or file".into());
+        }
+        if let Some(argv) = &self.command
+            && argv.is_empty()
+        {
+            return Err("a secret command needs at least the program".into());
+        }
+        Ok(())
+    }
+
+    /// How to name the reference to a person, without its value.
+    pub fn describe(&self) -> String {
+        if let Some(name) = &self.env {
+            format!("environment variable {name}")
+        } else if let Some(argv) = &self.command {
+            format!("command `{}`", argv.join(" "))
+        } else if let Some(path) = &self.file {
+            format!("file {}", path.display())
+        } else {
+            "an empty reference".into()
+        }
+    }
+}
+
+/// Why a secret could not be had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    /// The reference, described without any value.
+    pub reference: String,
+    pub reason: String,
+}
+
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.reference, self.reason)
+    }
+}
+
+/// A resolved secret: its value never shows in `Debug` output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// How long a secret command may run.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Reads a secret. `env` gives the environment (the domain reads no variables itself).
+pub fn resolve(
+    reference: &SecretRef,
+    env: &dyn Fn(&str) -> Option<String>,
+    redactor: &Redactor,
+) -> Result<Secret, Missing> {
+    let missing = |reason: &str| Missing { reference: reference.describe(), reason: reason.to_owned() };
+    let value = if let Some(name) = &reference.env {
+        env(name).filter(|v| !v.is_empty()).ok_or_else(|| missing("not set"))?
+    } else if let Some(path) = &reference.file {
+        let text = std::fs::read_to_string(path).map_err(|err| missing(&format!("cannot be read: {err}")))?;
+        text.trim_end_matches(['\n', '\r']).to_owned()
+    } else if let Some(argv) = &reference.command {
+        run_secret_command(argv).map_err(|reason| missing(&reason))?
+    } else {
+        return Err(missing("names no source"));
+    };
+    if value.is_empty() {
+        return Err(missing("is empty"));
+    }
+    redactor.add(&value);
+    Ok(Secret(value))
+}
+
+fn run_secret_command(argv: &[String]) -> Result<String, String> {
+    let (program, args) = argv.split_first().ok_or("names no program")?;
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|err| format!("could not be started: {err}"))?;
+    let started = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                let mut out = String::new();
+                if let Some(mut stdout) = child.stdout.take() {
+                    stdout.read_to_string(&mut out).map_err(|err| format!("printed unreadable output: {err}"))?;
+                }
+                if !status.success() {
+                    return Err(format!("failed ({status})"));
+                }
+                return Ok(out.trim_end_matches(['\n', '\r']).to_owned());
+            }
+            Ok(None) if started.elapsed() > COMMAND_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("did not finish within {} s", COMMAND_TIMEOUT.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(err) => return Err(err.to_string()),
+        }
+    }
+}
+
+/// Collects every secret and token seen in a run and removes them from text about to be shown.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    needles: Arc<Mutex<BTreeSet<String>>>,
+}
+
+/// Values shorter than this are not redacted: they would mangle ordinary text and are no secret.
+const MIN_REDACTED_LEN: usize = 4;
+
+impl Redactor {
+    /// Remembers `value`, and its base64 and percent-encoded forms, as secret.
+    pub fn add(&self, value: &str) {
+        if value.len() < MIN_REDACTED_LEN {
+            return;
+        }
+        let mut needles = self.needles.lock().unwrap_or_else(|e| e.into_inner());
+        needles.insert(value.to_owned());
+        needles.insert(base64::engine::general_purpose::STANDARD.encode(value));
+        needles.insert(base64::engine::general_purpose::STANDARD_NO_PAD.encode(value));
+        needles.insert(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value));
+        let percent = percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string();
+        needles.insert(percent.clone());
+        needles.insert(percent.replace("%20", "+"));
+    }
+
+    /// `text` with every remembered secret replaced by `<redacted>`.
+    pub fn redact(&self, text: &str) -> String {
+        let needles = self.needles.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = text.to_owned();
+        // Longest first, so that an encoded form containing a shorter secret goes whole.
+        let mut ordered: Vec<&String> = needles.iter().collect();
+        ordered.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        for needle in ordered {
+            if out.contains(needle.as_str()) {
+                out = out.replace(needle.as_str(), "<redacted>");
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn env_secrets_resolve_and_are_redacted_in_every_encoding() {
+        let redactor = Redactor::default();
+        let reference = SecretRef { env: Some("TOKEN".into()), command: None, file: None };
+        let secret = resolve(&reference, &env_of(&[("TOKEN", "s3cr3t value/+")]), &redactor).unwrap();
+        assert_eq!(secret.expose(), "s3cr3t value/+");
+        assert_eq!(format!("{secret:?}"), "Secret(<redacted>)");
+        let b64 = base64::engine::general_purpose::STANDARD.encode("s3cr3t value/+");
+        let text = format!("a s3cr3t value/+ b {b64} c s3cr3t%20value%2F%2B d");
+        assert_eq!(redactor.redact(&text), "a <redacted> b <redacted> c <redacted> d");
+    }
+
+    #[test]
+    fn missing_secrets_name_the_reference_not_a_value() {
+        let reference = SecretRef { env: Some("HALO_SECRET".into()), command: None, file: None };
+        let err = resolve(&reference, &env_of(&[]), &Redactor::default()).unwrap_err();
+        assert_eq!(err.to_string(), "environment variable HALO_SECRET: not set");
+    }
+
+    #[test]
+    fn command_and_file_secrets_resolve() {
+        let redactor = Redactor::default();
+        let command = SecretRef { env: None, command: Some(vec!["echo".into(), "from-command".into()]), file: None };
+        assert_eq!(resolve(&command, &env_of(&[]), &redactor).unwrap().expose(), "from-command");
+        let failing = SecretRef { env: None, command: Some(vec!["false".into()]), file: None };
+        assert!(resolve(&failing, &env_of(&[]), &redactor).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s");
+        std::fs::write(&path, "from-file\n").unwrap();
+        let file = SecretRef { env: None, command: None, file: Some(path) };
+        assert_eq!(resolve(&file, &env_of(&[]), &redactor).unwrap().expose(), "from-file");
+    }
+
+    #[test]
+    fn a_reference_names_exactly_one_source() {
+        assert!(SecretRef { env: None, command: None, file: None }.check().is_err());
+        assert!(SecretRef { env: Some("A".into()), command: None, file: Some("/x".into()) }.check().is_err());
+        assert!(SecretRef { env: Some("A".into()), command: None, file: None }.check().is_ok());
+    }
+}
