@@ -25,6 +25,9 @@ _orgmap() {
             orgmap,completions)
                 cmd="orgmap__subcmd__completions"
                 ;;
+            orgmap,discover)
+                cmd="orgmap__subcmd__discover"
+                ;;
             orgmap,edit)
                 cmd="orgmap__subcmd__edit"
                 ;;
@@ -51,6 +54,9 @@ _orgmap() {
                 ;;
             orgmap,org)
                 cmd="orgmap__subcmd__org"
+                ;;
+            orgmap,refresh)
+                cmd="orgmap__subcmd__refresh"
                 ;;
             orgmap,set)
                 cmd="orgmap__subcmd__set"
@@ -91,6 +97,9 @@ _orgmap() {
             orgmap__subcmd__help,completions)
                 cmd="orgmap__subcmd__help__subcmd__completions"
                 ;;
+            orgmap__subcmd__help,discover)
+                cmd="orgmap__subcmd__help__subcmd__discover"
+                ;;
             orgmap__subcmd__help,edit)
                 cmd="orgmap__subcmd__help__subcmd__edit"
                 ;;
@@ -117,6 +126,9 @@ _orgmap() {
                 ;;
             orgmap__subcmd__help,org)
                 cmd="orgmap__subcmd__help__subcmd__org"
+                ;;
+            orgmap__subcmd__help,refresh)
+                cmd="orgmap__subcmd__help__subcmd__refresh"
                 ;;
             orgmap__subcmd__help,set)
                 cmd="orgmap__subcmd__help__subcmd__set"
@@ -200,7 +212,7 @@ _orgmap() {
 
     case "${cmd}" in
         orgmap)
-            opts="-q -v -h -V --config --store --json --quiet --verbose --no-input --color --help --version init org integrations map edit unmap list get set lookup audit access completions help"
+            opts="-q -v -h -V --config --store --json --quiet --verbose --no-input --color --help --version init org integrations discover refresh map edit unmap list get set lookup audit access completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -471,6 +483,44 @@ _orgmap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orgmap__subcmd__discover)
+            opts="-s -q -v -h --search --refresh --offline --limit --config --store --json --quiet --verbose --no-input --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orgmap__subcmd__edit)
             opts="-q -v -h --external-id --name --clear-name --label --clear-label --meta --meta-json --unset-meta --activate --deactivate --if-revision --allow-shared --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -564,7 +614,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__help)
-            opts="init org integrations map edit unmap list get set lookup audit access completions help"
+            opts="init org integrations discover refresh map edit unmap list get set lookup audit access completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -648,6 +698,20 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__help__subcmd__discover)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -871,6 +935,20 @@ _orgmap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orgmap__subcmd__help__subcmd__refresh)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orgmap__subcmd__help__subcmd__set)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -952,7 +1030,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__list)
-            opts="-q -v -h --org --integration --unmapped --unverified --active --config --store --json --quiet --verbose --no-input --color --help"
+            opts="-q -v -h --org --integration --unmapped --unverified --active --stale --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1332,6 +1410,32 @@ _orgmap() {
         orgmap__subcmd__org__subcmd__show)
             opts="-q -v -h --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__refresh)
+            opts="-q -v -h --config --store --json --quiet --verbose --no-input --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

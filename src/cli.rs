@@ -82,6 +82,8 @@ pub enum Command {
     #[command(subcommand)]
     Org(commands::org::OrgCommand),
     Integrations(commands::integrations::IntegrationsArgs),
+    Discover(commands::discover::DiscoverArgs),
+    Refresh(commands::refresh::RefreshArgs),
     Map(commands::map::MapArgs),
     Edit(commands::edit::EditArgs),
     Unmap(commands::unmap::UnmapArgs),
@@ -145,6 +147,8 @@ fn dispatch(ctx: &Ctx, command: Command) -> crate::error::Result<u8> {
         Command::Init(args) => commands::init::run(ctx, args),
         Command::Org(cmd) => commands::org::run(ctx, cmd),
         Command::Integrations(args) => commands::integrations::run(ctx, args),
+        Command::Discover(args) => commands::discover::run(ctx, args),
+        Command::Refresh(args) => commands::refresh::run(ctx, args),
         Command::Map(args) => commands::map::run(ctx, args),
         Command::Edit(args) => commands::edit::run(ctx, args),
         Command::Unmap(args) => commands::unmap::run(ctx, args),

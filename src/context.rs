@@ -112,12 +112,32 @@ impl Ctx {
             .with_options(self.open_options()?))
     }
 
+    /// Whether to draw progress bars: a person is there and `-q` was not given.
+    pub fn show_progress(&self) -> bool {
+        self.can_prompt() && !self.globals.quiet
+    }
+
+    /// How discovery reaches the outside world in this run.
+    pub fn fetcher<'a>(&self, progress: &'a dyn crate::providers::Progress) -> crate::ops::discovery::Fetcher<'a> {
+        crate::ops::discovery::Fetcher { env: &process_env, redactor: crate::secrets::Redactor::default(), progress }
+    }
+
+    /// Opens the store in the mode asked for, as often as an operation needs.
+    pub fn opener(&self) -> impl Fn(Access) -> Result<Box<dyn Store>> + '_ {
+        move |access| self.store(access)
+    }
+
     /// The organization to act on: `--org`, else `ORGMAP_ORG`.
     pub fn org(&self, org: Option<&str>) -> Result<String> {
         org.map(str::to_owned).ok_or_else(|| {
             Error::usage("no organization given", "pass --org ORG (or set ORGMAP_ORG); `orgmap org list` shows them")
         })
     }
+}
+
+/// The process environment, for secrets and `{env.NAME}` templates.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 fn parse_timeout(text: &str) -> Option<Duration> {

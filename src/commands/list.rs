@@ -1,5 +1,6 @@
 //! `orgmap list`: mappings as a table, or the organizations that lack one.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use clap::Args;
@@ -7,9 +8,10 @@ use clap::Args;
 use crate::context::Ctx;
 use crate::domain::Mapping;
 use crate::error::Result;
+use crate::ops::discovery::{Index, Upstream};
 use crate::output::views::{MappingView, OrgView};
 use crate::output::{sanitize, table};
-use crate::store::Access;
+use crate::store::{Access, ReadTx};
 
 /// List mappings
 ///
@@ -38,6 +40,26 @@ pub struct ListArgs {
     /// Only active mappings
     #[arg(long)]
     pub active: bool,
+    /// Only mappings whose external organization was renamed or is missing in the integration's
+    /// last discovered list
+    #[arg(long)]
+    pub stale: bool,
+}
+
+/// The cached lists of the integrations met so far, to mark stale mappings.
+struct Upstreams<'t> {
+    tx: &'t dyn ReadTx,
+    indexes: HashMap<String, Option<Index>>,
+}
+
+impl Upstreams<'_> {
+    fn of(&mut self, mapping: &Mapping) -> Result<Option<Upstream>> {
+        if !self.indexes.contains_key(&mapping.integration) {
+            let index = self.tx.discovery(&mapping.integration)?.map(|cache| Index::new(&cache));
+            self.indexes.insert(mapping.integration.clone(), index);
+        }
+        Ok(self.indexes[&mapping.integration].as_ref().map(|index| index.upstream(mapping)))
+    }
 }
 
 pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
@@ -54,6 +76,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             && (!args.unverified || !m.verified)
             && (!args.active || m.active)
     };
+    let mut upstreams = Upstreams { tx: &*tx, indexes: HashMap::new() };
     if ctx.printer.json && args.org.is_none() {
         // Streamed, so that listing every mapping of a large store needs little memory.
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -61,11 +84,17 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         let mut first = true;
         tx.for_each_mapping(&mut |m| {
             if keep(&m) {
+                let upstream = upstreams.of(&m)?;
+                if args.stale && upstream.is_none_or(|u| u == Upstream::Ok) {
+                    return Ok(());
+                }
                 if !first {
                     out.write_all(b",")?;
                 }
                 first = false;
-                serde_json::to_writer(&mut out, &MappingView::from(&m))?;
+                let mut view = MappingView::from(&m);
+                view.upstream = upstream.map(Upstream::as_str);
+                serde_json::to_writer(&mut out, &view)?;
             }
             Ok(())
         })?;
@@ -86,11 +115,25 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             Ok(())
         })?,
     }
+    let mut marked = Vec::with_capacity(mappings.len());
+    for mapping in mappings {
+        let upstream = upstreams.of(&mapping)?;
+        if !args.stale || upstream.is_some_and(|u| u != Upstream::Ok) {
+            marked.push((mapping, upstream));
+        }
+    }
     if ctx.printer.json {
-        let views: Vec<MappingView> = mappings.iter().map(MappingView::from).collect();
+        let views: Vec<MappingView> = marked
+            .iter()
+            .map(|(m, upstream)| {
+                let mut view = MappingView::from(m);
+                view.upstream = upstream.map(Upstream::as_str);
+                view
+            })
+            .collect();
         return ctx.printer.json(&views);
     }
-    if mappings.is_empty() {
+    if marked.is_empty() {
         ctx.printer.status("no mappings match");
         return Ok(());
     }
@@ -104,8 +147,9 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         "ACTIVE",
         "VERIFIED",
         "REV",
+        "UPSTREAM",
     ]);
-    for m in &mappings {
+    for (m, upstream) in &marked {
         rows.add_row(vec![
             m.mapping_id.clone(),
             m.org_id.clone(),
@@ -116,6 +160,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             table::yes_no(m.active).to_owned(),
             table::yes_no(m.verified).to_owned(),
             m.revision.to_string(),
+            upstream.map_or("-", Upstream::as_str).to_owned(),
         ]);
     }
     ctx.printer.table(&rows)

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod audit;
 pub mod completions;
+pub mod discover;
 pub mod edit;
 pub mod get;
 pub mod init;
@@ -12,6 +13,7 @@ pub mod list;
 pub mod lookup;
 pub mod map;
 pub mod org;
+pub mod refresh;
 pub mod set;
 pub mod unmap;
 

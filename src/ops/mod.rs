@@ -7,6 +7,7 @@
 //! nothing.
 
 pub mod access;
+pub mod discovery;
 pub mod mappings;
 pub mod orgs;
 

@@ -1,5 +1,6 @@
 //! Everything orgmap shows: results on stdout (tables or JSON), chatter on stderr.
 
+pub mod progress;
 pub mod sanitize;
 pub mod table;
 pub mod views;

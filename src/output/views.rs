@@ -26,6 +26,10 @@ pub struct MappingView<'a> {
     pub created_by: &'a str,
     pub updated_at: String,
     pub updated_by: &'a str,
+    /// How the mapping compares with the integration's cached list (`list` only): `ok`,
+    /// `renamed upstream` or `missing upstream`; absent when there is no list.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<&'static str>,
 }
 
 impl<'a> From<&'a Mapping> for MappingView<'a> {
@@ -45,6 +49,7 @@ impl<'a> From<&'a Mapping> for MappingView<'a> {
             created_by: &m.created_by,
             updated_at: time(&m.updated_at),
             updated_by: &m.updated_by,
+            upstream: None,
         }
     }
 }
@@ -165,6 +170,21 @@ pub struct IntegrationView<'a> {
     pub discovery: &'a str,
     pub id_pattern: Option<&'a str>,
     pub cache_ttl_seconds: u64,
+    /// Whether everything it needs (secrets, settings) is there.
+    pub configured: bool,
+    /// What is missing, named without any value.
+    pub missing: Vec<String>,
+    /// The cached list: when fetched and how many organizations; `None` when never fetched.
+    pub cache: Option<CacheView>,
     /// `None` when there is no store yet.
     pub mapping_count: Option<u64>,
+}
+
+/// A cached list of external organizations, summarised.
+#[derive(Debug, Serialize)]
+pub struct CacheView {
+    pub fetched_at: String,
+    pub age_seconds: u64,
+    pub count: usize,
+    pub source: String,
 }

@@ -11,7 +11,7 @@ pub mod redb;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::domain::{AccessGrant, AuditEvent, Mapping, Org};
+use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Mapping, Org};
 use crate::error::Result;
 
 /// The version of the store layout this binary writes; a newer store is refused.
@@ -104,6 +104,8 @@ pub trait ReadTx {
     fn access_list(&self) -> Result<Vec<AccessGrant>>;
     /// The audit log, newest first, until `visit` returns `false`.
     fn audit_newest_first(&self, visit: &mut dyn FnMut(AuditEvent) -> Result<bool>) -> Result<()>;
+    /// The last list of an integration's external organizations.
+    fn discovery(&self, integration: &str) -> Result<Option<DiscoveryCache>>;
 }
 
 /// Reads and writes, within one transaction.
@@ -115,6 +117,8 @@ pub trait WriteTx: ReadTx {
     fn put_access(&mut self, grant: &AccessGrant) -> Result<()>;
     fn delete_access(&mut self, actor: &str) -> Result<()>;
     fn append_audit(&mut self, event: &AuditEvent) -> Result<()>;
+    /// Replaces an integration's cached list (a cache, not a change: not audited).
+    fn put_discovery(&mut self, cache: &DiscoveryCache) -> Result<()>;
     /// Makes every change durable; dropping the transaction instead discards them.
     fn commit(self: Box<Self>) -> Result<()>;
 }

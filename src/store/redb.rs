@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 
 use super::lock::{self, LockError, StoreLock};
 use super::{Access, InitOutcome, OpenOptions, ReadTx, SCHEMA_VERSION, Store, WriteTx};
-use crate::domain::{AccessGrant, AuditEvent, MANAGE_CONFIG, Mapping, Org, now};
+use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, MANAGE_CONFIG, Mapping, Org, now};
 use crate::error::{Error, Result};
 
 const DB_FILE: &str = "orgmap.redb";
@@ -446,6 +446,11 @@ macro_rules! impl_read_tx {
                 all_records(self.path, "access grant", &table)
             }
 
+            fn discovery(&self, integration: &str) -> Result<Option<DiscoveryCache>> {
+                let table = self.txn.open_table(DISCOVERY).map_err(|e| classify(self.path, e))?;
+                get_record(self.path, "discovery cache", &table, integration)
+            }
+
             fn audit_newest_first(&self, visit: &mut dyn FnMut(AuditEvent) -> Result<bool>) -> Result<()> {
                 let table = self.txn.open_table(AUDIT).map_err(|e| classify(self.path, e))?;
                 for entry in table.iter().map_err(|e| classify(self.path, e))?.rev() {
@@ -524,6 +529,12 @@ impl WriteTx for RedbWrite<'_> {
         let mut table = self.txn.open_table(AUDIT).map_err(|e| classify(self.path, e))?;
         let next = table.last().map_err(|e| classify(self.path, e))?.map_or(1, |(key, _)| key.value() + 1);
         table.insert(next, encode(event)?.as_slice()).map_err(|e| classify(self.path, e))?;
+        Ok(())
+    }
+
+    fn put_discovery(&mut self, cache: &DiscoveryCache) -> Result<()> {
+        let mut table = self.txn.open_table(DISCOVERY).map_err(|e| classify(self.path, e))?;
+        table.insert(cache.integration.as_str(), encode(cache)?.as_slice()).map_err(|e| classify(self.path, e))?;
         Ok(())
     }
 

@@ -109,8 +109,8 @@ fn integrations_prints_a_table_for_people() {
     assert_eq!(rows.len(), 5, "{stdout}");
     assert_eq!(
         rows[0],
-        ["NAME", "DISPLAY", "NAME", "MAPPING", "DISCOVERY", "ID", "PATTERN", "CACHE", "TTL", "MAPPINGS"]
+        ["NAME", "DISPLAY", "NAME", "MAPPING", "DISCOVERY", "CONFIGURED", "CACHED", "LIST", "MAPPINGS"]
     );
-    assert_eq!(rows[1], ["billing", "Billing", "(no", "mapping)", "-", "manual", "-", "1h", "0"]);
-    assert_eq!(rows[2], ["demo", "Demo", "PSA", "enabled", "manual", "[0-9]+", "1h", "1"]);
+    assert_eq!(rows[1], ["billing", "Billing", "(no", "mapping)", "-", "manual", "yes", "-", "0"]);
+    assert_eq!(rows[2], ["demo", "Demo", "PSA", "enabled", "manual", "yes", "-", "1"]);
 }

@@ -182,10 +182,23 @@ fn list_prints_a_table_with_a_header_and_one_row_per_mapping() {
     let header: Vec<&str> = lines[0].split_whitespace().collect();
     assert_eq!(
         header,
-        ["MAPPING", "ORG", "INTEGRATION", "EXTERNAL", "ID", "EXTERNAL", "NAME", "LABEL", "ACTIVE", "VERIFIED", "REV"]
+        [
+            "MAPPING",
+            "ORG",
+            "INTEGRATION",
+            "EXTERNAL",
+            "ID",
+            "EXTERNAL",
+            "NAME",
+            "LABEL",
+            "ACTIVE",
+            "VERIFIED",
+            "REV",
+            "UPSTREAM"
+        ]
     );
     let row: Vec<&str> = lines[1].split_whitespace().collect();
-    assert_eq!(row, [id.as_str(), "acme", "demo", "100", "Acme", "in", "Demo", "main", "yes", "no", "1"]);
+    assert_eq!(row, [id.as_str(), "acme", "demo", "100", "Acme", "in", "Demo", "main", "yes", "no", "1", "-"]);
 }
 
 #[test]

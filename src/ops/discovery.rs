@@ -1,0 +1,312 @@
+//! Discovery: an integration's external organizations, from the cache while it is fresh,
+//! fetched otherwise; a failed or throttled fetch falls back to the cached list, marked stale.
+//! `refresh` also reports what changed upstream and which mappings it touches.
+//!
+//! Caches are not changes: no permission is needed and nothing is audited. The store is never
+//! held while a request is in flight.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::config::Integration;
+use crate::domain::{DiscoveryCache, ExternalOrg, Mapping, now};
+use crate::error::{Error, Result};
+use crate::providers::{self, Env, FetchError, Progress};
+use crate::secrets::Redactor;
+use crate::store::{Access, Store};
+
+/// Where a listing came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The cache, younger than the integration's `cache_ttl`.
+    Cache,
+    /// Fetched just now.
+    Fresh,
+    /// The cache, because fetching failed (the error says why) or `--offline` was asked for.
+    Stale(Option<String>),
+}
+
+impl Origin {
+    /// `cache`, `fresh` or `stale`, as reported in JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Origin::Cache => "cache",
+            Origin::Fresh => "fresh",
+            Origin::Stale(_) => "stale",
+        }
+    }
+}
+
+/// An integration's list with where it came from.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub cache: DiscoveryCache,
+    pub origin: Origin,
+}
+
+impl Listing {
+    /// How old the list is.
+    pub fn age(&self) -> Duration {
+        age_of(&self.cache)
+    }
+}
+
+/// How old a cached list is.
+pub fn age_of(cache: &DiscoveryCache) -> Duration {
+    Duration::try_from(Timestamp::now().duration_since(cache.fetched_at)).unwrap_or_default()
+}
+
+/// What `discover` may do.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DiscoverOptions {
+    /// Fetch even when the cache is fresh.
+    pub refresh: bool,
+    /// Never fetch: the cache, however old.
+    pub offline: bool,
+}
+
+/// How a run reaches the outside world: the environment (for secrets and templates), the
+/// redactor that keeps secrets out of messages, and who watches progress.
+pub struct Fetcher<'a> {
+    pub env: Env<'a>,
+    pub redactor: Redactor,
+    pub progress: &'a dyn Progress,
+}
+
+impl Fetcher<'_> {
+    /// Fetches the integration's list now, on a runtime of its own.
+    pub fn fetch(&self, integration: &Integration) -> std::result::Result<providers::Fetched, FetchError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|err| FetchError::new(format!("cannot start the I/O runtime: {err}")))?;
+        runtime.block_on(providers::fetch(integration, self.env, &self.redactor, self.progress))
+    }
+}
+
+fn read_cache(open: &dyn Fn(Access) -> Result<Box<dyn Store>>, integration: &str) -> Result<Option<DiscoveryCache>> {
+    let store = open(Access::Read)?;
+    let tx = store.read()?;
+    tx.discovery(integration)
+}
+
+fn save(open: &dyn Fn(Access) -> Result<Box<dyn Store>>, cache: &DiscoveryCache) -> Result<()> {
+    let store = open(Access::Write)?;
+    let mut tx = store.write()?;
+    tx.put_discovery(cache)?;
+    tx.commit()
+}
+
+/// Fetches and caches the list; returns it with the list it replaced.
+fn fetch_and_save(
+    open: &dyn Fn(Access) -> Result<Box<dyn Store>>,
+    integration: &Integration,
+    fetcher: &Fetcher<'_>,
+) -> std::result::Result<DiscoveryCache, FetchError> {
+    let fetched = fetcher.fetch(integration)?;
+    let cache = DiscoveryCache {
+        integration: integration.name.clone(),
+        fetched_at: now(),
+        source: fetched.source.to_owned(),
+        organizations: fetched.organizations,
+    };
+    save(open, &cache).map_err(|err| FetchError::new(format!("fetched, but could not cache the list: {err}")))?;
+    Ok(cache)
+}
+
+/// The integration's external organizations: cached when fresh (or `offline`), else fetched; when
+/// fetching fails and a cached list exists, that list, marked stale with the reason.
+pub fn discover(
+    open: &dyn Fn(Access) -> Result<Box<dyn Store>>,
+    integration: &Integration,
+    options: DiscoverOptions,
+    fetcher: &Fetcher<'_>,
+) -> Result<Listing> {
+    let cached = read_cache(open, &integration.name)?;
+    if options.offline {
+        return match cached {
+            Some(cache) => Ok(Listing { cache, origin: Origin::Stale(None) }),
+            None => Err(Error::usage(
+                format!("no cached list of {} organizations", integration.name),
+                format!("run `orgmap discover {}` without --offline once", integration.name),
+            )),
+        };
+    }
+    if let Some(cache) = &cached
+        && !options.refresh
+        && age_of(cache) < integration.cache_ttl
+    {
+        return Ok(Listing { cache: cache.clone(), origin: Origin::Cache });
+    }
+    match fetch_and_save(open, integration, fetcher) {
+        Ok(cache) => Ok(Listing { cache, origin: Origin::Fresh }),
+        Err(failure) => {
+            let error = failure.into_error(&integration.name, &fetcher.redactor);
+            match cached {
+                Some(cache) => Ok(Listing { cache, origin: Origin::Stale(Some(error.to_string())) }),
+                None => Err(error),
+            }
+        }
+    }
+}
+
+/// Why a mapping no longer matches the external system's list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upstream {
+    /// The external organization is in the list under the mapping's name (or the mapping has none).
+    Ok,
+    /// The external organization is in the list under another name.
+    Renamed,
+    /// The external organization is not in the list any more.
+    Missing,
+}
+
+impl Upstream {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Upstream::Ok => "ok",
+            Upstream::Renamed => "renamed upstream",
+            Upstream::Missing => "missing upstream",
+        }
+    }
+}
+
+/// External organizations' names by ID, to check mappings against.
+pub struct Index {
+    names: HashMap<String, Option<String>>,
+}
+
+impl Index {
+    pub fn new(cache: &DiscoveryCache) -> Self {
+        Index { names: cache.organizations.iter().map(|o| (o.id.clone(), o.name.clone())).collect() }
+    }
+
+    /// How `mapping` compares with the list.
+    pub fn upstream(&self, mapping: &Mapping) -> Upstream {
+        match self.names.get(&mapping.external_org_id) {
+            None => Upstream::Missing,
+            Some(theirs) => match (&mapping.external_org_name, theirs) {
+                (Some(ours), Some(theirs)) if ours != theirs => Upstream::Renamed,
+                _ => Upstream::Ok,
+            },
+        }
+    }
+}
+
+/// What changed between two lists, and which mappings it touches.
+#[derive(Debug, Clone, Default)]
+pub struct Drift {
+    pub added: Vec<ExternalOrg>,
+    pub removed: Vec<ExternalOrg>,
+    /// (before, after)
+    pub renamed: Vec<(ExternalOrg, ExternalOrg)>,
+    /// Mappings whose external organization is missing or renamed upstream.
+    pub affected: Vec<(Mapping, Upstream)>,
+}
+
+/// Compares the list before and after a refresh, and checks the integration's mappings against
+/// the new one.
+pub fn drift(before: Option<&DiscoveryCache>, after: &DiscoveryCache, mappings: Vec<Mapping>) -> Drift {
+    let mut drift = Drift::default();
+    if let Some(before) = before {
+        let old: BTreeMap<&str, &ExternalOrg> = before.organizations.iter().map(|o| (o.id.as_str(), o)).collect();
+        let new: BTreeMap<&str, &ExternalOrg> = after.organizations.iter().map(|o| (o.id.as_str(), o)).collect();
+        for (id, org) in &new {
+            match old.get(id) {
+                None => drift.added.push((*org).clone()),
+                Some(previous) if previous.name != org.name => {
+                    drift.renamed.push(((*previous).clone(), (*org).clone()))
+                }
+                Some(_) => {}
+            }
+        }
+        drift.removed = old.iter().filter(|(id, _)| !new.contains_key(*id)).map(|(_, o)| (*o).clone()).collect();
+    }
+    let index = Index::new(after);
+    for mapping in mappings {
+        let state = index.upstream(&mapping);
+        if state != Upstream::Ok {
+            drift.affected.push((mapping, state));
+        }
+    }
+    drift
+}
+
+/// One integration's refresh.
+#[derive(Debug)]
+pub enum Refreshed {
+    Done {
+        cache: DiscoveryCache,
+        drift: Drift,
+    },
+    /// Secrets or settings are missing here; nothing was fetched.
+    NotConfigured(String),
+    Failed(Error),
+}
+
+/// Fetches the list now, caches it and compares it with the previous one.
+pub fn refresh(
+    open: &dyn Fn(Access) -> Result<Box<dyn Store>>,
+    integration: &Integration,
+    fetcher: &Fetcher<'_>,
+) -> Result<Refreshed> {
+    let before = read_cache(open, &integration.name)?;
+    match fetch_and_save(open, integration, fetcher) {
+        Ok(cache) => {
+            let store = open(Access::Read)?;
+            let mappings = store.read()?.mappings_of_integration(&integration.name)?;
+            let drift = drift(before.as_ref(), &cache, mappings);
+            Ok(Refreshed::Done { cache, drift })
+        }
+        Err(failure) if failure.not_configured => {
+            Ok(Refreshed::NotConfigured(fetcher.redactor.redact(&failure.message)))
+        }
+        Err(failure) => Ok(Refreshed::Failed(failure.into_error(&integration.name, &fetcher.redactor))),
+    }
+}
+
+/// Case-insensitive search of IDs and names.
+pub fn search<'c>(organizations: &'c [ExternalOrg], query: &str) -> Vec<&'c ExternalOrg> {
+    let needle = query.to_lowercase();
+    organizations
+        .iter()
+        .filter(|o| {
+            o.id.to_lowercase().contains(&needle)
+                || o.name.as_deref().is_some_and(|n| n.to_lowercase().contains(&needle))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org(id: &str, name: &str) -> ExternalOrg {
+        ExternalOrg { id: id.into(), name: Some(name.into()), active: true, extra: Default::default() }
+    }
+
+    fn cache(orgs: Vec<ExternalOrg>) -> DiscoveryCache {
+        DiscoveryCache { integration: "x".into(), fetched_at: now(), source: "http".into(), organizations: orgs }
+    }
+
+    #[test]
+    fn drift_reports_added_removed_and_renamed() {
+        let before = cache(vec![org("1", "Acme"), org("2", "Globex"), org("3", "Initech")]);
+        let after = cache(vec![org("1", "Acme"), org("2", "Globex Corp"), org("4", "Umbrella")]);
+        let drift = drift(Some(&before), &after, Vec::new());
+        assert_eq!(drift.added.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["4"]);
+        assert_eq!(drift.removed.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["3"]);
+        assert_eq!(drift.renamed.len(), 1);
+        assert_eq!(drift.renamed[0].1.name.as_deref(), Some("Globex Corp"));
+    }
+
+    #[test]
+    fn search_matches_ids_and_names_case_insensitively() {
+        let orgs = vec![org("12345", "Acme Corp"), org("777", "Globex")];
+        assert_eq!(search(&orgs, "acme").len(), 1);
+        assert_eq!(search(&orgs, "77").len(), 1);
+        assert_eq!(search(&orgs, "zzz").len(), 0);
+    }
+}
