@@ -61,6 +61,9 @@ _orgmap() {
             orgmap,set)
                 cmd="orgmap__subcmd__set"
                 ;;
+            orgmap,test)
+                cmd="orgmap__subcmd__test"
+                ;;
             orgmap,unmap)
                 cmd="orgmap__subcmd__unmap"
                 ;;
@@ -132,6 +135,9 @@ _orgmap() {
                 ;;
             orgmap__subcmd__help,set)
                 cmd="orgmap__subcmd__help__subcmd__set"
+                ;;
+            orgmap__subcmd__help,test)
+                cmd="orgmap__subcmd__help__subcmd__test"
                 ;;
             orgmap__subcmd__help,unmap)
                 cmd="orgmap__subcmd__help__subcmd__unmap"
@@ -212,7 +218,7 @@ _orgmap() {
 
     case "${cmd}" in
         orgmap)
-            opts="-q -v -h -V --config --store --json --quiet --verbose --no-input --color --help --version init org integrations discover refresh map edit unmap list get set lookup audit access completions help"
+            opts="-q -v -h -V --config --store --json --quiet --verbose --no-input --color --help --version init org integrations discover refresh map edit unmap list get set lookup test audit access completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -522,7 +528,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__edit)
-            opts="-q -v -h --external-id --name --clear-name --label --clear-label --meta --meta-json --unset-meta --activate --deactivate --if-revision --allow-shared --config --store --json --quiet --verbose --no-input --color --help"
+            opts="-q -v -h --external-id --name --clear-name --label --clear-label --meta --meta-json --unset-meta --activate --deactivate --if-revision --allow-shared --no-verify --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -614,7 +620,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__help)
-            opts="init org integrations discover refresh map edit unmap list get set lookup audit access completions help"
+            opts="init org integrations discover refresh map edit unmap list get set lookup test audit access completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -963,6 +969,20 @@ _orgmap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orgmap__subcmd__help__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orgmap__subcmd__help__subcmd__unmap)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1090,7 +1110,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__map)
-            opts="-q -v -h --org --name --label --meta --meta-json --allow-shared --config --store --json --quiet --verbose --no-input --color --help"
+            opts="-q -v -h --org --name --label --meta --meta-json --allow-shared --no-verify --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1460,7 +1480,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__set)
-            opts="-q -v -h --org --mapping-id --name --label --meta --meta-json --unset-meta --allow-shared --config --store --json --quiet --verbose --no-input --color --help"
+            opts="-q -v -h --org --mapping-id --name --label --meta --meta-json --unset-meta --allow-shared --no-verify --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1491,6 +1511,52 @@ _orgmap() {
                     return 0
                     ;;
                 --unset-meta)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__test)
+            opts="-q -v -h --org --mapping-id --all --integration --retries --concurrency --config --store --json --quiet --verbose --no-input --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mapping-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --integration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

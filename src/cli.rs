@@ -91,6 +91,7 @@ pub enum Command {
     Get(commands::get::GetArgs),
     Set(commands::set::SetArgs),
     Lookup(commands::lookup::LookupArgs),
+    Test(commands::test::TestArgs),
     Audit(commands::audit::AuditArgs),
     #[command(subcommand)]
     Access(commands::access::AccessCommand),
@@ -159,6 +160,8 @@ fn dispatch(ctx: &Ctx, command: Command) -> crate::error::Result<u8> {
         Command::Audit(args) => commands::audit::run(ctx, args),
         Command::Access(cmd) => commands::access::run(ctx, cmd),
         Command::Completions(args) => commands::completions::run(ctx, args),
+        // A failed test is an outcome, reported like any other, with its own exit code.
+        Command::Test(args) => return commands::test::run(ctx, args),
     }?;
     Ok(0)
 }

@@ -173,6 +173,12 @@ impl Redactor {
         let percent = percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string();
         needles.insert(percent.clone());
         needles.insert(percent.replace("%20", "+"));
+        // As a query string or form body encodes it (`@` as %40, `-._*` as they are).
+        needles.insert(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
+        // As a URL path segment encodes it.
+        const PATH: &percent_encoding::AsciiSet =
+            &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+        needles.insert(percent_encoding::utf8_percent_encode(value, PATH).to_string());
     }
 
     /// `text` with every remembered secret replaced by `<redacted>`.

@@ -19,7 +19,11 @@ use crate::config::Config;
 use crate::domain::{Mapping, Metadata, Org};
 use crate::error::Result;
 use crate::ops::Change;
+use crate::ops::discovery::Fetcher;
 use crate::ops::mappings::{self, MetadataChanges, SetMapping};
+use crate::ops::verify::Checker;
+use crate::providers::NoProgress;
+use crate::secrets::Redactor;
 use crate::store::{self, Access, Location, OpenOptions};
 
 /// Reads and writes mappings for workflows. Each call opens the store for just as long as it
@@ -30,6 +34,12 @@ pub struct Workflow {
     actor: String,
     load_config: Box<dyn Fn() -> Result<Config>>,
     config: OnceCell<Config>,
+    env: fn(&str) -> Option<String>,
+    verify: bool,
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 impl Workflow {
@@ -41,7 +51,21 @@ impl Workflow {
             actor: actor.to_owned(),
             load_config: Box::new(load_config),
             config: OnceCell::new(),
+            env: process_env,
+            verify: true,
         }
+    }
+
+    /// Whether `set` checks a new external ID with the external system first (the default).
+    pub fn verifying(mut self, verify: bool) -> Self {
+        self.verify = verify;
+        self
+    }
+
+    /// Where secrets and `{env.NAME}` values come from (default: the process environment).
+    pub fn with_env(mut self, env: fn(&str) -> Option<String>) -> Self {
+        self.env = env;
+        self
     }
 
     /// Changes how the store is opened (how long to wait for other processes).
@@ -94,9 +118,15 @@ impl Workflow {
     }
 
     /// [`Workflow::set_integration_mapping`] with every option.
-    pub fn set(&self, request: SetMapping) -> Result<Change<Mapping>> {
+    /// The external ID is checked with the external system first when it is new to the mapping
+    /// (see [`Workflow::verifying`]); the store is not held meanwhile.
+    pub fn set(&self, mut request: SetMapping) -> Result<Change<Mapping>> {
         let config = self.config()?;
-        let store = store::open(&self.location, Access::Write, &self.options)?;
+        let open = |access| store::open(&self.location, access, &self.options);
+        let fetcher = Fetcher { env: &self.env, redactor: Redactor::default(), progress: &NoProgress };
+        let checker = Checker { open: &open, config, actor: &self.actor, fetcher: &fetcher, skip: !self.verify };
+        request.checked = checker.for_set(&request)?;
+        let store = open(Access::Write)?;
         mappings::set_mapping(&*store, config, &self.actor, request)
     }
 

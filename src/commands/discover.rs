@@ -78,7 +78,7 @@ pub fn run(ctx: &Ctx, args: DiscoverArgs) -> Result<()> {
             )),
         });
     }
-    let progress = FetchProgress::new(&integration.display_name, ctx.show_progress());
+    let progress = FetchProgress::new(&integration.display_name, "pages", ctx.show_progress());
     let open = ctx.opener();
     let options = DiscoverOptions { refresh: args.refresh, offline: args.offline };
     let listing = discovery::discover(&open, integration, options, &ctx.fetcher(&progress))?;
@@ -90,7 +90,7 @@ pub fn run(ctx: &Ctx, args: DiscoverArgs) -> Result<()> {
     };
     let shown: Vec<&ExternalOrg> = found.iter().copied().take(args.limit.unwrap_or(usize::MAX)).collect();
     if let Origin::Stale(Some(reason)) = &listing.origin {
-        ctx.printer.warn(&format!("{reason}; showing the list cached {} ago", human_age(listing.age())));
+        ctx.printer.warn(&sanitize(&format!("{reason}; showing the list cached {} ago", human_age(listing.age()))));
     }
     if ctx.printer.json {
         return print_json(ctx, &listing, &shown, &mapped);

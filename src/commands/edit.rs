@@ -7,6 +7,8 @@ use crate::context::Ctx;
 use crate::error::Result;
 use crate::ops::Change;
 use crate::ops::mappings::{self, MappingEdit};
+use crate::ops::verify::Checker;
+use crate::output::progress::FetchProgress;
 use crate::output::views::{MappingChangeView, MappingView};
 use crate::store::Access;
 
@@ -54,9 +56,19 @@ pub struct EditArgs {
     /// Allow the new external ID to be mapped to another organization too
     #[arg(long)]
     pub allow_shared: bool,
+    /// Save without checking the ID with the external system (the mapping is marked unverified)
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
+    let config = ctx.config()?;
+    let actor = ctx.actor()?;
+    let progress = FetchProgress::new("checking the ID", "pages", ctx.show_progress());
+    let fetcher = ctx.fetcher(&progress);
+    let checker = Checker { open: &ctx.opener(), config, actor: &actor, fetcher: &fetcher, skip: args.no_verify };
+    let checked = checker.for_edit(&args.mapping, args.external_id.as_deref())?;
+    progress.finish();
     let edit = MappingEdit {
         external_org_id: args.external_id,
         external_org_name: if args.clear_name { Some(None) } else { args.name.map(Some) },
@@ -69,9 +81,8 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
         },
         allow_shared: args.allow_shared,
         if_revision: args.if_revision,
+        checked,
     };
-    let config = ctx.config()?;
-    let actor = ctx.actor()?;
     let store = ctx.store(Access::Write)?;
     let change = mappings::edit_mapping(&*store, config, &actor, &args.mapping, edit)?;
     drop(store);

@@ -9,7 +9,7 @@ use crate::context::Ctx;
 use crate::domain::Mapping;
 use crate::error::Result;
 use crate::ops::discovery::{Index, Upstream};
-use crate::output::views::{MappingView, OrgView};
+use crate::output::views::{MappingView, OrgView, TestView, test_cell};
 use crate::output::{sanitize, table};
 use crate::store::{Access, ReadTx};
 
@@ -92,8 +92,10 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
                     out.write_all(b",")?;
                 }
                 first = false;
+                let last_test = tx.test_result(&m.mapping_id)?;
                 let mut view = MappingView::from(&m);
                 view.upstream = upstream.map(Upstream::as_str);
+                view.last_test = last_test.as_ref().map(TestView::from);
                 serde_json::to_writer(&mut out, &view)?;
             }
             Ok(())
@@ -119,15 +121,17 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     for mapping in mappings {
         let upstream = upstreams.of(&mapping)?;
         if !args.stale || upstream.is_some_and(|u| u != Upstream::Ok) {
-            marked.push((mapping, upstream));
+            let last_test = tx.test_result(&mapping.mapping_id)?;
+            marked.push((mapping, upstream, last_test));
         }
     }
     if ctx.printer.json {
         let views: Vec<MappingView> = marked
             .iter()
-            .map(|(m, upstream)| {
+            .map(|(m, upstream, last_test)| {
                 let mut view = MappingView::from(m);
                 view.upstream = upstream.map(Upstream::as_str);
+                view.last_test = last_test.as_ref().map(TestView::from);
                 view
             })
             .collect();
@@ -148,8 +152,9 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         "VERIFIED",
         "REV",
         "UPSTREAM",
+        "LAST TEST",
     ]);
-    for (m, upstream) in &marked {
+    for (m, upstream, last_test) in &marked {
         rows.add_row(vec![
             m.mapping_id.clone(),
             m.org_id.clone(),
@@ -161,6 +166,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             table::yes_no(m.verified).to_owned(),
             m.revision.to_string(),
             upstream.map_or("-", Upstream::as_str).to_owned(),
+            test_cell(last_test.as_ref()),
         ]);
     }
     ctx.printer.table(&rows)

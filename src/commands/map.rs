@@ -6,6 +6,8 @@ use super::MetaSetArgs;
 use crate::context::Ctx;
 use crate::error::{Error, Result};
 use crate::ops::mappings::{self, NewMapping};
+use crate::ops::verify::Checker;
+use crate::output::progress::FetchProgress;
 use crate::output::sanitize;
 use crate::output::views::MappingView;
 use crate::store::Access;
@@ -40,6 +42,9 @@ pub struct MapArgs {
     /// Allow the external ID to be mapped to another organization too
     #[arg(long)]
     pub allow_shared: bool,
+    /// Save without checking the ID with the external system (the mapping is marked unverified)
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 pub fn run(ctx: &Ctx, args: MapArgs) -> Result<()> {
@@ -52,6 +57,11 @@ pub fn run(ctx: &Ctx, args: MapArgs) -> Result<()> {
     })?;
     let config = ctx.config()?;
     let actor = ctx.actor()?;
+    let progress = FetchProgress::new("checking the ID", "pages", ctx.show_progress());
+    let fetcher = ctx.fetcher(&progress);
+    let checker = Checker { open: &ctx.opener(), config, actor: &actor, fetcher: &fetcher, skip: args.no_verify };
+    let checked = checker.new_id(&org, &args.integration, &external_id)?;
+    progress.finish();
     let store = ctx.store(Access::Write)?;
     let mapping = mappings::create_mapping(
         &*store,
@@ -61,11 +71,11 @@ pub fn run(ctx: &Ctx, args: MapArgs) -> Result<()> {
             org_id: org,
             integration: args.integration,
             external_org_id: external_id,
-            external_org_name: args.name,
+            external_org_name: args.name.or(checked.name),
             label: args.label,
             metadata: args.meta.metadata(),
             allow_shared: args.allow_shared,
-            verified: false,
+            verified: checked.verified,
         },
     )?;
     drop(store);

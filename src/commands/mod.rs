@@ -15,6 +15,7 @@ pub mod map;
 pub mod org;
 pub mod refresh;
 pub mod set;
+pub mod test;
 pub mod unmap;
 
 use clap::Args;

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::ops::{self, Change};
 use crate::output::sanitize;
 use crate::output::table::{self, or_dash, yes_no};
-use crate::output::views::{MappingView, OrgChangeView, OrgDetailView, OrgView};
+use crate::output::views::{MappingView, OrgChangeView, OrgDetailView, OrgView, TestView, test_cell};
 use crate::store::Access;
 
 /// Manage your customer organizations
@@ -118,10 +118,18 @@ fn show(ctx: &Ctx, id: &str) -> Result<()> {
     let tx = store.read()?;
     let org = ops::orgs::require_org(&*tx, id)?;
     let mappings = tx.mappings_of_org(id, None)?;
+    let tests = mappings.iter().map(|m| tx.test_result(&m.mapping_id)).collect::<Result<Vec<_>>>()?;
     if ctx.printer.json {
-        let view =
-            OrgDetailView { org: OrgView::from(&org), mappings: mappings.iter().map(MappingView::from).collect() };
-        return ctx.printer.json(&view);
+        let views = mappings
+            .iter()
+            .zip(&tests)
+            .map(|(m, t)| {
+                let mut view = MappingView::from(m);
+                view.last_test = t.as_ref().map(TestView::from);
+                view
+            })
+            .collect();
+        return ctx.printer.json(&OrgDetailView { org: OrgView::from(&org), mappings: views });
     }
     let state = if org.active { "active" } else { "inactive" };
     ctx.printer.line(&format!("{} \"{}\" ({state})", org.id, sanitize(&org.name)))?;
@@ -130,14 +138,16 @@ fn show(ctx: &Ctx, id: &str) -> Result<()> {
             .status(&format!("no mappings yet; create one with `orgmap map INTEGRATION EXTERNAL_ID --org {}`", org.id));
         return Ok(());
     }
-    let mut table = table::new(&["INTEGRATION", "EXTERNAL ID", "EXTERNAL NAME", "LABEL", "ACTIVE", "MAPPING"]);
-    for m in &mappings {
+    let mut table =
+        table::new(&["INTEGRATION", "EXTERNAL ID", "EXTERNAL NAME", "LABEL", "ACTIVE", "LAST TEST", "MAPPING"]);
+    for (m, last_test) in mappings.iter().zip(&tests) {
         table.add_row(vec![
             m.integration.clone(),
             sanitize(&m.external_org_id).into_owned(),
             or_dash(m.external_org_name.as_deref()),
             or_dash(m.label.as_deref()),
             yes_no(m.active).to_owned(),
+            test_cell(last_test.as_ref()),
             m.mapping_id.clone(),
         ]);
     }

@@ -50,7 +50,7 @@ pub fn run(ctx: &Ctx, args: RefreshArgs) -> Result<()> {
     let mut reports = Vec::new();
     let mut failures = 0;
     for integration in targets {
-        let progress = FetchProgress::new(&integration.display_name, ctx.show_progress());
+        let progress = FetchProgress::new(&integration.display_name, "pages", ctx.show_progress());
         let outcome = discovery::refresh(&open, integration, &ctx.fetcher(&progress))?;
         progress.finish();
         let report = match outcome {

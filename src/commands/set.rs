@@ -41,11 +41,14 @@ pub struct SetArgs {
     /// Allow the external ID to be mapped to another organization too
     #[arg(long)]
     pub allow_shared: bool,
+    /// Save without checking the ID with the external system (the mapping is marked unverified)
+    #[arg(long)]
+    pub no_verify: bool,
 }
 
 pub fn run(ctx: &Ctx, args: SetArgs) -> Result<()> {
     let org = ctx.org(args.org.as_deref())?;
-    let change = ctx.workflow()?.set(SetMapping {
+    let change = ctx.workflow()?.verifying(!args.no_verify).set(SetMapping {
         org_id: org,
         integration: args.integration,
         external_org_id: args.external_id,
@@ -54,6 +57,7 @@ pub fn run(ctx: &Ctx, args: SetArgs) -> Result<()> {
         label: args.label,
         metadata: args.meta.changes(),
         allow_shared: args.allow_shared,
+        checked: Default::default(),
     })?;
     super::edit::report(ctx, &change)
 }

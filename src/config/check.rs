@@ -13,11 +13,19 @@ struct Scope<'a> {
     /// `steps.NAME.KEY` that exist at this point.
     steps: BTreeSet<String>,
     allow_vars: bool,
+    /// Whether `{external_org_id}`, `{external_org_name}` and `{metadata.KEY}` exist here.
+    allow_mapping: bool,
 }
 
 impl Scope<'_> {
     fn check(&self, at: &str, template: &Template) -> Result<(), String> {
         for variable in template.variables() {
+            let mapping_var = variable == "external_org_id"
+                || variable == "external_org_name"
+                || variable.strip_prefix("metadata.").is_some_and(|k| !k.is_empty());
+            if mapping_var && self.allow_mapping {
+                continue;
+            }
             let known = match variable.split_once('.') {
                 Some(("env", name)) => !name.is_empty(),
                 Some(("secret", name)) => self.integration.secrets.contains_key(name),
@@ -27,7 +35,7 @@ impl Scope<'_> {
             };
             if !known {
                 return Err(format!(
-                    "{at}: {{{variable}}} is not defined (use env.NAME, secret.NAME from [secrets], vars.NAME from [vars], or steps.STEP.KEY of an earlier step)"
+                    "{at}: {{{variable}}} is not defined (use env.NAME, secret.NAME from [secrets], vars.NAME from [vars], steps.STEP.KEY of an earlier step, or in test_connection external_org_id, external_org_name, metadata.KEY)"
                 ));
             }
         }
@@ -100,7 +108,7 @@ pub(super) fn check_integration(integration: &Integration) -> Result<(), String>
     for (name, reference) in &integration.secrets {
         reference.check().map_err(|err| format!("secrets.{name}: {err}"))?;
     }
-    let mut scope = Scope { integration, steps: BTreeSet::new(), allow_vars: false };
+    let mut scope = Scope { integration, steps: BTreeSet::new(), allow_vars: false, allow_mapping: false };
     scope.check_all("vars", integration.vars.iter().map(|(k, v)| (k.clone(), v)))?;
     scope.allow_vars = true;
     let mut names = BTreeSet::new();
@@ -169,6 +177,25 @@ pub(super) fn check_integration(integration: &Integration) -> Result<(), String>
             check_records("list_organizations", records)?;
         }
         Some(SourceSpec::File { records, .. }) => check_records("list_organizations", records)?,
+    }
+    let checked_requests = [
+        ("test_connection", integration.test_connection.clone()),
+        ("validate", integration.validate.as_ref().map(|v| v.request())),
+    ];
+    for (at, request) in checked_requests {
+        let Some(test) = request else { continue };
+        scope.allow_mapping = true;
+        scope.check(&format!("{at}.url"), &test.url)?;
+        scope.check_all(&format!("{at}.headers"), test.headers.iter().map(|(k, v)| (k.clone(), v)))?;
+        for (key, value) in &test.query {
+            check_toml_strings(&scope, &format!("{at}.query.{key}"), value)?;
+        }
+        if let Some(json) = &test.json {
+            check_toml_strings(&scope, &format!("{at}.json"), json)?;
+        }
+        if let Some(form) = &test.form {
+            scope.check_all(&format!("{at}.form"), form.iter().map(|(k, v)| (k.clone(), v)))?;
+        }
     }
     Ok(())
 }

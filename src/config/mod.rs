@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::secrets::SecretRef;
 use crate::template::Template;
-use requests::{AuthSpec, SourceSpec, StepSpec};
+use requests::{AuthSpec, RequestSpec, SourceSpec, StepSpec, ValidateSpec};
 
 /// Page requests in flight at once when the total is known up front; real APIs throttle.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -62,6 +62,11 @@ pub struct Integration {
     /// Requests whose answers feed later templates (`{steps.NAME.KEY}`).
     pub steps: Vec<StepSpec>,
     pub list_organizations: Option<SourceSpec>,
+    /// A request that succeeds (2xx) when a mapping reaches its external organization; templates
+    /// may use `{external_org_id}`, `{external_org_name}` and `{metadata.KEY}`.
+    pub test_connection: Option<RequestSpec>,
+    /// A request that checks one external ID before it is saved.
+    pub validate: Option<ValidateSpec>,
     pub concurrency: usize,
     pub max_pages: u64,
     pub retries: u32,
@@ -107,6 +112,10 @@ struct IntegrationFile {
     steps: Vec<StepSpec>,
     #[serde(default)]
     list_organizations: Option<SourceSpec>,
+    #[serde(default)]
+    test_connection: Option<RequestSpec>,
+    #[serde(default)]
+    validate: Option<ValidateSpec>,
     #[serde(default)]
     concurrency: Option<usize>,
     #[serde(default)]
@@ -216,6 +225,8 @@ impl Config {
                     auth: raw.auth,
                     steps: raw.steps,
                     list_organizations: raw.list_organizations,
+                    test_connection: raw.test_connection,
+                    validate: raw.validate,
                     concurrency: raw.concurrency.unwrap_or(DEFAULT_CONCURRENCY).clamp(1, 64),
                     max_pages: raw.max_pages.unwrap_or(DEFAULT_MAX_PAGES).max(1),
                     retries: raw.retries.unwrap_or(DEFAULT_RETRIES).min(10),

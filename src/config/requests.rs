@@ -71,6 +71,40 @@ pub struct RequestSpec {
     pub form: Option<BTreeMap<String, Template>>,
 }
 
+/// A request that checks one external ID (cheaper than fetching the whole list): 2xx means it
+/// exists, 404 that it does not; `name` reads the organization's name from the answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateSpec {
+    pub url: Template,
+    #[serde(default)]
+    pub method: Method,
+    #[serde(default)]
+    pub query: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, Template>,
+    #[serde(default)]
+    pub json: Option<toml::Value>,
+    #[serde(default)]
+    pub form: Option<BTreeMap<String, Template>>,
+    #[serde(default)]
+    pub name: Option<OneOrMore>,
+}
+
+impl ValidateSpec {
+    /// The request to send.
+    pub fn request(&self) -> RequestSpec {
+        RequestSpec {
+            url: self.url.clone(),
+            method: self.method,
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            json: self.json.clone(),
+            form: self.form.clone(),
+        }
+    }
+}
+
 /// A request whose answer feeds the templates of later ones (`{steps.NAME.KEY}`), such as
 /// HaloPSA's authinfo or Autotask's zoneInformation.
 #[derive(Debug, Clone, Deserialize)]

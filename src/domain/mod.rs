@@ -169,6 +169,69 @@ pub struct DiscoveryCache {
     pub organizations: Vec<ExternalOrg>,
 }
 
+/// How a connection test ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestOutcome {
+    Success,
+    CredentialsRejected,
+    Forbidden,
+    NotFound,
+    Throttled,
+    ServerError,
+    Timeout,
+    DnsFailure,
+    ConnectionRefused,
+    TlsError,
+    Unreachable,
+    NotConfigured,
+    BadAnswer,
+    /// Neither a test request nor a list to check against is declared.
+    CannotTest,
+}
+
+impl TestOutcome {
+    /// The outcome in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            TestOutcome::Success => "ok",
+            TestOutcome::CredentialsRejected => "credentials rejected",
+            TestOutcome::Forbidden => "forbidden",
+            TestOutcome::NotFound => "not found",
+            TestOutcome::Throttled => "throttled",
+            TestOutcome::ServerError => "server error",
+            TestOutcome::Timeout => "timeout",
+            TestOutcome::DnsFailure => "DNS failure",
+            TestOutcome::ConnectionRefused => "connection refused",
+            TestOutcome::TlsError => "TLS error",
+            TestOutcome::Unreachable => "unreachable",
+            TestOutcome::NotConfigured => "not configured",
+            TestOutcome::BadAnswer => "bad answer",
+            TestOutcome::CannotTest => "cannot test",
+        }
+    }
+
+    /// Whether trying again later may help.
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            TestOutcome::Timeout | TestOutcome::Throttled | TestOutcome::ServerError | TestOutcome::Unreachable
+        )
+    }
+}
+
+/// The last connection test of a mapping, kept apart from the mapping so that a test changes no
+/// revision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestResult {
+    pub mapping_id: String,
+    pub at: Timestamp,
+    pub outcome: TestOutcome,
+    pub latency_ms: Option<u64>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
 /// The permissions one actor holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccessGrant {

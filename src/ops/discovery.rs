@@ -100,7 +100,7 @@ fn save(open: &dyn Fn(Access) -> Result<Box<dyn Store>>, cache: &DiscoveryCache)
 }
 
 /// Fetches and caches the list; returns it with the list it replaced.
-fn fetch_and_save(
+pub(crate) fn fetch_and_save(
     open: &dyn Fn(Access) -> Result<Box<dyn Store>>,
     integration: &Integration,
     fetcher: &Fetcher<'_>,

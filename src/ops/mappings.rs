@@ -57,6 +57,17 @@ pub struct MappingEdit {
     pub allow_shared: bool,
     /// Refuse the edit unless the mapping is still at this revision.
     pub if_revision: Option<u64>,
+    /// What checking a new external ID found (see [`crate::ops::verify`]).
+    pub checked: Checked,
+}
+
+/// What checking an external ID against its system found, to save with it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Checked {
+    /// The ID was found in the external system.
+    pub verified: bool,
+    /// The name the external system gives it, used when none is given.
+    pub name: Option<String>,
 }
 
 /// The workflow upsert (set_integration_mapping).
@@ -71,6 +82,8 @@ pub struct SetMapping {
     pub label: Option<String>,
     pub metadata: MetadataChanges,
     pub allow_shared: bool,
+    /// What checking the external ID found, used when it is new to the mapping.
+    pub checked: Checked,
 }
 
 fn candidates(mappings: &[Mapping]) -> Vec<Candidate> {
@@ -368,8 +381,8 @@ pub fn edit_mapping(
     {
         after.external_org_id = id;
         // A name that described the old external organization would now be wrong.
-        after.external_org_name = None;
-        after.verified = false;
+        after.external_org_name = edit.checked.name.clone();
+        after.verified = edit.checked.verified;
     }
     if let Some(name) = edit.external_org_name {
         after.external_org_name = name;
@@ -454,11 +467,11 @@ pub fn set_mapping(store: &dyn Store, config: &Config, actor: &str, request: Set
                 org_id: request.org_id,
                 integration: request.integration,
                 external_org_id: request.external_org_id,
-                external_org_name: request.external_org_name,
+                external_org_name: request.external_org_name.or(request.checked.name),
                 label: request.label,
                 metadata,
                 active: true,
-                verified: false,
+                verified: request.checked.verified,
                 revision: 1,
                 created_at: at,
                 created_by: actor.to_owned(),
@@ -471,8 +484,8 @@ pub fn set_mapping(store: &dyn Store, config: &Config, actor: &str, request: Set
             let mut after = before.clone();
             if after.external_org_id != request.external_org_id {
                 after.external_org_id = request.external_org_id;
-                after.external_org_name = None;
-                after.verified = false;
+                after.external_org_name = request.checked.name.clone();
+                after.verified = request.checked.verified;
             }
             if let Some(name) = request.external_org_name {
                 after.external_org_name = Some(name);

@@ -7,9 +7,11 @@
 //! nothing.
 
 pub mod access;
+pub mod connection;
 pub mod discovery;
 pub mod mappings;
 pub mod orgs;
+pub mod verify;
 
 use crate::domain::{AuditEvent, Outcome};
 use crate::error::{Error, Result};

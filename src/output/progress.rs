@@ -10,18 +10,21 @@ pub struct FetchProgress {
 }
 
 impl FetchProgress {
-    pub fn new(label: &str, visible: bool) -> Self {
+    /// A bar counting `unit`s (pages, tests) under `label`.
+    pub fn new(label: &str, unit: &str, visible: bool) -> Self {
         let bar = if visible {
             ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
         } else {
             ProgressBar::hidden()
         };
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {prefix}: {pos}/{len} pages, {msg} {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template(&format!(
+                "{{spinner}} {{prefix}}: {{pos}}/{{len}} {unit}, {{msg}} {{elapsed}}"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         bar.set_prefix(crate::output::sanitize(label).into_owned());
-        bar.set_message("0 records");
+        bar.set_message("0 done");
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         FetchProgress { bar }
     }
@@ -41,6 +44,15 @@ impl Progress for FetchProgress {
         }
         self.bar.set_position(pages);
         self.bar.set_message(format!("{records} records"));
+    }
+}
+
+impl FetchProgress {
+    /// Counts finished items out of `total` (for work that is not paged).
+    pub fn items(&self, done: u64, total: u64) {
+        self.bar.set_length(total);
+        self.bar.set_position(done);
+        self.bar.set_message(format!("{done} done"));
     }
 }
 

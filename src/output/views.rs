@@ -30,6 +30,35 @@ pub struct MappingView<'a> {
     /// `renamed upstream` or `missing upstream`; absent when there is no list.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream: Option<&'static str>,
+    /// The mapping's last connection test (`list` and `org show` only); absent when never tested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_test: Option<TestView>,
+}
+
+/// A mapping's last connection test.
+#[derive(Debug, Serialize)]
+pub struct TestView {
+    pub at: String,
+    pub outcome: crate::domain::TestOutcome,
+    pub latency_ms: Option<u64>,
+    pub message: String,
+}
+
+impl From<&crate::domain::TestResult> for TestView {
+    fn from(r: &crate::domain::TestResult) -> Self {
+        TestView { at: time(&r.at), outcome: r.outcome, latency_ms: r.latency_ms, message: r.message.clone() }
+    }
+}
+
+/// A last test in a few words, for tables: `ok 3 h ago`, `not found 2 d ago`, or `-`.
+pub fn test_cell(result: Option<&crate::domain::TestResult>) -> String {
+    match result {
+        Some(r) => {
+            let age = std::time::Duration::try_from(jiff::Timestamp::now().duration_since(r.at)).unwrap_or_default();
+            format!("{} {} ago", r.outcome.describe(), crate::output::progress::human_age(age))
+        }
+        None => "-".to_owned(),
+    }
 }
 
 impl<'a> From<&'a Mapping> for MappingView<'a> {
@@ -50,6 +79,7 @@ impl<'a> From<&'a Mapping> for MappingView<'a> {
             updated_at: time(&m.updated_at),
             updated_by: &m.updated_by,
             upstream: None,
+            last_test: None,
         }
     }
 }

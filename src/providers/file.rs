@@ -30,11 +30,34 @@ pub fn read(path: &Path, spec: &RecordsSpec) -> Result<Vec<ExternalOrg>, FetchEr
     } else {
         serde_json::from_slice(&bytes).map_err(|err| FetchError::new(format!("{shown} is not valid JSON: {err}")))?
     };
-    records::extract(spec, &body).map_err(|what| FetchError::new(format!("unexpected content in {shown}: {what}")))
+    let mut orgs = records::extract(spec, &body)
+        .map_err(|what| FetchError::new(format!("unexpected content in {shown}: {what}")))?;
+    if is_csv {
+        let inactive = inactive_csv_ids(&body);
+        for org in &mut orgs {
+            if inactive.contains(&org.id) {
+                org.active = false;
+            }
+        }
+    }
+    Ok(orgs)
 }
 
-/// CSV rows as JSON objects; an `active` column of false/no/0 marks a record inactive (`inactive`
-/// is set on it so that the default records spec can see it).
+/// The IDs of CSV rows whose `active` column says false, no or 0.
+fn inactive_csv_ids(rows: &Value) -> std::collections::HashSet<String> {
+    rows.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|row| {
+            row.get("active")
+                .and_then(Value::as_str)
+                .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "false" | "no" | "0"))
+        })
+        .filter_map(|row| row.get("id").and_then(Value::as_str).map(str::to_owned))
+        .collect()
+}
+
+/// CSV rows as JSON objects of strings.
 fn csv_to_json(bytes: &[u8]) -> Result<Value, csv::Error> {
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes);
     let headers = reader.headers()?.clone();

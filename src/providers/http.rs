@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::sync::OnceCell;
 
 use super::records::first;
-use super::{Env, FetchError};
+use super::{Env, FetchError, Network};
 use crate::config::Integration;
 use crate::config::requests::{AuthSpec, BodyFormat, ClientAuth, Grant, Method, OAuth2Spec, RequestSpec};
 use crate::secrets::{self, Redactor, Secret};
@@ -25,6 +25,10 @@ pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 const BACKOFF_BASE: Duration = Duration::from_millis(200);
 
+/// What a mapping's value may contain unescaped when it is put into a URL.
+const URL_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 /// A request ready to send.
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -34,10 +38,24 @@ pub struct Prepared {
     pub body: Option<(&'static str, Vec<u8>)>,
 }
 
+/// How a session differs from the integration's defaults.
+#[derive(Clone, Default)]
+pub struct SessionOptions {
+    /// Retries of throttled and failed requests, instead of the integration's `retries`.
+    pub retries: Option<u32>,
+    /// How host names are resolved (tests inject failures here; no test may query real DNS).
+    pub resolver: Option<std::sync::Arc<dyn reqwest::dns::Resolve>>,
+}
+
+/// Values that describe one mapping, for `test_connection` templates: `{external_org_id}`,
+/// `{external_org_name}`, `{metadata.KEY}`.
+pub type MappingVars = BTreeMap<String, String>;
+
 /// One run's connection to one integration: its client, resolved secrets and step values, and the
 /// credentials, fetched at most once.
 pub struct Session<'a> {
     pub integration: &'a Integration,
+    retries: u32,
     env: Env<'a>,
     pub redactor: Redactor,
     client: reqwest::Client,
@@ -55,6 +73,16 @@ fn install_crypto() {
 impl<'a> Session<'a> {
     /// Resolves the integration's secrets; a missing one makes the integration "not configured".
     pub fn new(integration: &'a Integration, env: Env<'a>, redactor: Redactor) -> Result<Self, FetchError> {
+        Session::with_options(integration, env, redactor, SessionOptions::default())
+    }
+
+    /// [`Session::new`] with options.
+    pub fn with_options(
+        integration: &'a Integration,
+        env: Env<'a>,
+        redactor: Redactor,
+        options: SessionOptions,
+    ) -> Result<Self, FetchError> {
         let mut resolved = BTreeMap::new();
         for (name, reference) in &integration.secrets {
             let secret = secrets::resolve(reference, &|n| env(n), &redactor)
@@ -62,7 +90,11 @@ impl<'a> Session<'a> {
             resolved.insert(name.clone(), secret);
         }
         install_crypto();
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(resolver) = options.resolver {
+            builder = builder.dns_resolver(resolver);
+        }
+        let client = builder
             .timeout(integration.timeout)
             .connect_timeout(integration.timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
@@ -71,6 +103,7 @@ impl<'a> Session<'a> {
             .map_err(|err| FetchError::new(format!("cannot set up HTTP: {err}")))?;
         Ok(Session {
             integration,
+            retries: options.retries.unwrap_or(integration.retries),
             env,
             redactor,
             client,
@@ -81,12 +114,15 @@ impl<'a> Session<'a> {
         })
     }
 
-    fn lookup(&self, path: &str) -> Result<Option<String>, RenderError> {
+    fn lookup(&self, path: &str, mapping: Option<&MappingVars>) -> Result<Option<String>, RenderError> {
+        if let Some(value) = mapping.and_then(|vars| vars.get(path)) {
+            return Ok(Some(value.clone()));
+        }
         match path.split_once('.') {
             Some(("env", name)) => Ok((self.env)(name).filter(|v| !v.is_empty())),
             Some(("secret", name)) => Ok(self.secrets.get(name).map(|s| s.expose().to_owned())),
             Some(("vars", name)) => match self.integration.vars.get(name) {
-                Some(template) => template.render(&mut |p| self.lookup(p)).map(Some),
+                Some(template) => template.render(&mut |p| self.lookup(p, None)).map(Some),
                 None => Ok(None),
             },
             Some(("steps", _)) => Ok(self.steps.get(path).cloned()),
@@ -97,41 +133,76 @@ impl<'a> Session<'a> {
     /// Fills in a template; an unset variable without a default means the integration is not
     /// configured for this run.
     pub fn render(&self, template: &Template) -> Result<String, FetchError> {
-        template.render(&mut |p| self.lookup(p)).map_err(|err| match err {
-            RenderError::Undefined(path) => match path.strip_prefix("env.") {
-                Some(name) => FetchError::not_configured(format!("environment variable {name}: not set")),
-                None => FetchError::new(format!("{{{path}}} has no value")),
-            },
-            RenderError::Failed(reason) => FetchError::new(reason),
-        })
+        self.render_with(template, None, false)
     }
 
-    fn render_toml(&self, value: &toml::Value) -> Result<Value, FetchError> {
+    /// Fills in a template, with a mapping's values too; `for_url` percent-encodes those values,
+    /// so that an external ID cannot change the URL's path or query.
+    fn render_with(
+        &self,
+        template: &Template,
+        mapping: Option<&MappingVars>,
+        for_url: bool,
+    ) -> Result<String, FetchError> {
+        template
+            .render(&mut |p| {
+                let value = self.lookup(p, mapping)?;
+                let from_mapping = mapping.is_some_and(|vars| vars.contains_key(p));
+                Ok(match value {
+                    Some(v) if for_url && from_mapping => {
+                        Some(percent_encoding::utf8_percent_encode(&v, URL_VALUE).to_string())
+                    }
+                    other => other,
+                })
+            })
+            .map_err(|err| match err {
+                RenderError::Undefined(path) => match path.strip_prefix("env.") {
+                    Some(name) => FetchError::not_configured(format!("environment variable {name}: not set")),
+                    None => FetchError::new(format!("{{{path}}} has no value")),
+                },
+                RenderError::Failed(reason) => FetchError::new(reason),
+            })
+    }
+
+    fn render_toml_with(&self, value: &toml::Value, mapping: Option<&MappingVars>) -> Result<Value, FetchError> {
         Ok(match value {
             toml::Value::String(text) => {
                 let template = Template::parse(text).map_err(FetchError::new)?;
-                Value::String(self.render(&template)?)
+                Value::String(self.render_with(&template, mapping, false)?)
             }
             toml::Value::Integer(i) => Value::from(*i),
             toml::Value::Float(f) => Value::from(*f),
             toml::Value::Boolean(b) => Value::Bool(*b),
             toml::Value::Datetime(d) => Value::String(d.to_string()),
             toml::Value::Array(items) => {
-                Value::Array(items.iter().map(|v| self.render_toml(v)).collect::<Result<_, _>>()?)
+                Value::Array(items.iter().map(|v| self.render_toml_with(v, mapping)).collect::<Result<_, _>>()?)
             }
             toml::Value::Table(table) => Value::Object(
-                table.iter().map(|(k, v)| Ok((k.clone(), self.render_toml(v)?))).collect::<Result<_, FetchError>>()?,
+                table
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), self.render_toml_with(v, mapping)?)))
+                    .collect::<Result<_, FetchError>>()?,
             ),
         })
     }
 
     /// Builds a request from its spec; `extra_query` comes from pagination.
     pub fn prepare(&self, spec: &RequestSpec, extra_query: &[(String, String)]) -> Result<Prepared, FetchError> {
-        let mut url = self.parse_url(&self.render(&spec.url)?)?;
+        self.prepare_for(spec, extra_query, None)
+    }
+
+    /// [`Session::prepare`] for one mapping (`test_connection`).
+    pub fn prepare_for(
+        &self,
+        spec: &RequestSpec,
+        extra_query: &[(String, String)],
+        mapping: Option<&MappingVars>,
+    ) -> Result<Prepared, FetchError> {
+        let mut url = self.parse_url(&self.render_with(&spec.url, mapping, true)?)?;
         {
             let mut pairs = url.query_pairs_mut();
             for (key, value) in &spec.query {
-                let text = match self.render_toml(value)? {
+                let text = match self.render_toml_with(value, mapping)? {
                     Value::String(s) => s,
                     other => other.to_string(),
                 };
@@ -146,17 +217,18 @@ impl<'a> Session<'a> {
         }
         let mut headers = Vec::new();
         for (name, template) in &spec.headers {
-            headers.push((name.clone(), self.render(template)?));
+            headers.push((name.clone(), self.render_with(template, mapping, false)?));
         }
         let body = if let Some(json) = &spec.json {
             Some((
                 "application/json",
-                serde_json::to_vec(&self.render_toml(json)?).map_err(|e| FetchError::new(e.to_string()))?,
+                serde_json::to_vec(&self.render_toml_with(json, mapping)?)
+                    .map_err(|e| FetchError::new(e.to_string()))?,
             ))
         } else if let Some(form) = &spec.form {
             let mut encoded = url::form_urlencoded::Serializer::new(String::new());
             for (key, template) in form {
-                encoded.append_pair(key, &self.render(template)?);
+                encoded.append_pair(key, &self.render_with(template, mapping, false)?);
             }
             Some(("application/x-www-form-urlencoded", encoded.finish().into_bytes()))
         } else {
@@ -294,6 +366,7 @@ impl<'a> Session<'a> {
             }
             ClientAuth::Basic => {
                 let pair = format!("{client_id}:{}", client_secret.unwrap_or_default());
+                self.redactor.add(&pair);
                 headers.push((
                     "authorization".into(),
                     format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair)),
@@ -376,6 +449,17 @@ impl<'a> Session<'a> {
     /// Sends a request (with credentials when `with_auth` and the origin is trusted), retrying
     /// throttled and failed attempts, and returns the answer parsed as JSON with its headers.
     pub async fn fetch_json(&self, prepared: &Prepared, with_auth: bool) -> Result<(Value, HeaderMap), FetchError> {
+        let (headers, body) = self.fetch(prepared, with_auth).await?;
+        parse_json(&body, &headers).map(|v| (v, headers)).map_err(|what| {
+            FetchError::new(format!("{}: {what}", self.shown(&prepared.url))).with_hint(
+                "check the base URL and the credentials: a wrong host or an expired login often answers with a web page",
+            )
+        })
+    }
+
+    /// Sends a request like [`Session::fetch_json`] and returns the successful answer's headers
+    /// and body as they are.
+    pub async fn fetch(&self, prepared: &Prepared, with_auth: bool) -> Result<(HeaderMap, Vec<u8>), FetchError> {
         let attach = with_auth && self.may_carry_credentials(&prepared.url)?;
         let credentials: &[(HeaderName, HeaderValue)] = if attach { self.credentials().await? } else { &[] };
         let shown = self.shown(&prepared.url);
@@ -396,29 +480,41 @@ impl<'a> Session<'a> {
             if let Some((content_type, body)) = &prepared.body {
                 request = request.header("content-type", *content_type).body(body.clone());
             }
-            let retries_left = attempt <= self.integration.retries;
+            let retries_left = attempt <= self.retries;
             let response = match request.send().await {
                 Ok(response) => response,
                 Err(err) if err.is_timeout() => {
-                    return Err(FetchError::new(format!(
+                    let mut failure = FetchError::new(format!(
                         "{shown} did not answer within {} s",
                         self.integration.timeout.as_secs_f64()
                     ))
-                    .with_hint(
-                        "the system may be down or slow: retry later, or raise `timeout` for this integration",
-                    ));
+                    .with_hint("the system may be down or slow: retry later, or raise `timeout` for this integration");
+                    failure.timed_out = true;
+                    return Err(failure);
                 }
-                Err(err) if retries_left => {
-                    let _ = err;
+                Err(err) if retries_left && classify_network(&err) != Network::Tls => {
                     tokio::time::sleep(backoff(attempt)).await;
                     continue;
                 }
                 Err(err) => {
-                    return Err(FetchError::new(format!(
-                        "cannot reach {shown}: {}",
-                        self.redactor.redact(&error_chain(&err))
-                    ))
-                    .with_hint("check the URL, DNS and the network; `orgmap integrations` shows the configuration"));
+                    let network = classify_network(&err);
+                    let hint = match network {
+                        Network::Dns => {
+                            "the host name does not resolve: check the URL (or its environment variable) and DNS"
+                        }
+                        Network::Refused => "nothing answers on that port: check the URL and that the system is up",
+                        Network::Tls => {
+                            "the TLS handshake failed: check the certificate (expired, self-signed, or for another host name) and the URL"
+                        }
+                        Network::Other => {
+                            "check the URL and the network; `orgmap integrations` shows the configuration"
+                        }
+                    };
+                    let mut failure =
+                        FetchError::new(format!("cannot reach {shown}: {}", self.redactor.redact(&error_chain(&err))))
+                            .with_hint(hint);
+                    failure.network = Some(network);
+                    return Err(failure);
                 }
             };
             let status = response.status();
@@ -452,17 +548,14 @@ impl<'a> Session<'a> {
                 });
                 return Err(err);
             }
-            return parse_json(&body, &headers).map(|v| (v, headers)).map_err(|what| {
-                FetchError::new(format!("{shown}: {what}"))
-                    .with_hint("check the base URL and the credentials: a wrong host or an expired login often answers with a web page")
-            });
+            return Ok((headers, body));
         }
     }
 
     fn snippet(&self, body: &[u8]) -> String {
-        let text = String::from_utf8_lossy(body);
-        let text: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
-        self.redactor.redact(&text)
+        // Redacted whole before it is cut, so that a secret at the cut cannot show in part.
+        let text = self.redactor.redact(&String::from_utf8_lossy(body));
+        text.chars().filter(|c| !c.is_control()).take(200).collect()
     }
 }
 
@@ -475,6 +568,35 @@ fn error_chain(err: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Why a request could not connect, read from its error chain.
+fn classify_network(err: &reqwest::Error) -> Network {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return Network::Refused;
+        }
+        if cause.downcast_ref::<rustls::Error>().is_some() {
+            return Network::Tls;
+        }
+        source = cause.source();
+    }
+    let text = error_chain(err).to_ascii_lowercase();
+    if text.contains("dns error")
+        || text.contains("failed to lookup address")
+        || text.contains("name or service not known")
+    {
+        Network::Dns
+    } else if text.contains("connection refused") {
+        Network::Refused
+    } else if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+        Network::Tls
+    } else {
+        Network::Other
+    }
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -515,6 +637,13 @@ async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, String>
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// Whether an answer is a web page rather than data.
+pub fn looks_like_html(body: &[u8], headers: &HeaderMap) -> bool {
+    let content_type =
+        headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
+    content_type.contains("text/html") || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
 }
 
 /// The answer as JSON, or what it was instead.

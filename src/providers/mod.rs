@@ -29,11 +29,36 @@ pub struct FetchError {
     pub throttled: bool,
     /// A secret or setting is missing: the integration is not configured here.
     pub not_configured: bool,
+    /// The system did not answer in time.
+    pub timed_out: bool,
+    /// The system could not be reached at all, and why.
+    pub network: Option<Network>,
+}
+
+/// Why a system could not be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Network {
+    /// The host name did not resolve.
+    Dns,
+    /// Nothing listens on the port.
+    Refused,
+    /// The TLS handshake failed (an untrusted or expired certificate, a wrong host name).
+    Tls,
+    /// Another connection failure.
+    Other,
 }
 
 impl FetchError {
     pub fn new(message: impl Into<String>) -> Self {
-        FetchError { message: message.into(), hint: None, status: None, throttled: false, not_configured: false }
+        FetchError {
+            message: message.into(),
+            hint: None,
+            status: None,
+            throttled: false,
+            not_configured: false,
+            timed_out: false,
+            network: None,
+        }
     }
 
     pub fn not_configured(missing: impl Into<String>) -> Self {

@@ -221,6 +221,7 @@ async fn follow_links(
 ) -> Result<Vec<ExternalOrg>, FetchError> {
     let mut orgs = Vec::new();
     let mut seen = HashSet::new();
+    let origin = first_request.url.origin();
     let mut request = first_request;
     let mut pages = 0;
     loop {
@@ -242,8 +243,9 @@ async fn follow_links(
             .with_hint("this is a bug in the external system's pagination; report it to its vendor"));
         }
         seen.remove(&url.to_string());
-        request =
-            Prepared { method: request.method, url, headers: request.headers.clone(), body: request.body.clone() };
+        // The configured headers may carry secrets: they go only to the list's own origin.
+        let headers = if url.origin() == origin { request.headers.clone() } else { Vec::new() };
+        request = Prepared { method: request.method, url, headers, body: request.body.clone() };
     }
     Ok(orgs)
 }

@@ -11,7 +11,7 @@ pub mod redb;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Mapping, Org};
+use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Mapping, Org, TestResult};
 use crate::error::Result;
 
 /// The version of the store layout this binary writes; a newer store is refused.
@@ -106,6 +106,8 @@ pub trait ReadTx {
     fn audit_newest_first(&self, visit: &mut dyn FnMut(AuditEvent) -> Result<bool>) -> Result<()>;
     /// The last list of an integration's external organizations.
     fn discovery(&self, integration: &str) -> Result<Option<DiscoveryCache>>;
+    /// The last connection test of a mapping.
+    fn test_result(&self, mapping_id: &str) -> Result<Option<TestResult>>;
 }
 
 /// Reads and writes, within one transaction.
@@ -119,6 +121,8 @@ pub trait WriteTx: ReadTx {
     fn append_audit(&mut self, event: &AuditEvent) -> Result<()>;
     /// Replaces an integration's cached list (a cache, not a change: not audited).
     fn put_discovery(&mut self, cache: &DiscoveryCache) -> Result<()>;
+    /// Keeps a mapping's last connection test (not a change: not audited, no new revision).
+    fn put_test_result(&mut self, result: &TestResult) -> Result<()>;
     /// Makes every change durable; dropping the transaction instead discards them.
     fn commit(self: Box<Self>) -> Result<()>;
 }

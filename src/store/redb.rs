@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 
 use super::lock::{self, LockError, StoreLock};
 use super::{Access, InitOutcome, OpenOptions, ReadTx, SCHEMA_VERSION, Store, WriteTx};
-use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, MANAGE_CONFIG, Mapping, Org, now};
+use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, MANAGE_CONFIG, Mapping, Org, TestResult, now};
 use crate::error::{Error, Result};
 
 const DB_FILE: &str = "orgmap.redb";
@@ -446,6 +446,11 @@ macro_rules! impl_read_tx {
                 all_records(self.path, "access grant", &table)
             }
 
+            fn test_result(&self, mapping_id: &str) -> Result<Option<TestResult>> {
+                let table = self.txn.open_table(TEST_RESULTS).map_err(|e| classify(self.path, e))?;
+                get_record(self.path, "test result", &table, mapping_id)
+            }
+
             fn discovery(&self, integration: &str) -> Result<Option<DiscoveryCache>> {
                 let table = self.txn.open_table(DISCOVERY).map_err(|e| classify(self.path, e))?;
                 get_record(self.path, "discovery cache", &table, integration)
@@ -510,6 +515,10 @@ impl WriteTx for RedbWrite<'_> {
             .open_table(MAPPINGS)
             .and_then(|mut t| t.remove(mapping.mapping_id.as_str()).map(drop).map_err(Into::into))
             .map_err(|e| classify(p, e))?;
+        self.txn
+            .open_table(TEST_RESULTS)
+            .and_then(|mut t| t.remove(mapping.mapping_id.as_str()).map(drop).map_err(Into::into))
+            .map_err(|e| classify(p, e))?;
         Ok(())
     }
 
@@ -535,6 +544,12 @@ impl WriteTx for RedbWrite<'_> {
     fn put_discovery(&mut self, cache: &DiscoveryCache) -> Result<()> {
         let mut table = self.txn.open_table(DISCOVERY).map_err(|e| classify(self.path, e))?;
         table.insert(cache.integration.as_str(), encode(cache)?.as_slice()).map_err(|e| classify(self.path, e))?;
+        Ok(())
+    }
+
+    fn put_test_result(&mut self, result: &TestResult) -> Result<()> {
+        let mut table = self.txn.open_table(TEST_RESULTS).map_err(|e| classify(self.path, e))?;
+        table.insert(result.mapping_id.as_str(), encode(result)?.as_slice()).map_err(|e| classify(self.path, e))?;
         Ok(())
     }
 

@@ -295,3 +295,29 @@ pub fn unique_prefix(id: &str, others: &[&str], min: usize) -> String {
 pub fn actions(events: &[Value]) -> Vec<&str> {
     events.iter().map(|e| e["action"].as_str().expect("action")).collect()
 }
+
+/// Environments with a config of the test's own (the discovery tests).
+impl TestEnv {
+    /// An environment whose store was created by [`ADMIN`] and whose integrations.toml is `config`.
+    pub fn with_config(config: &str) -> Self {
+        let env = TestEnv::initialized();
+        env.write_config(config);
+        env
+    }
+
+    /// Replaces integrations.toml.
+    pub fn write_config(&self, config: &str) {
+        std::fs::write(&self.config, config).expect("write config");
+    }
+}
+
+/// Environments that use a config file as it is (the shipped integrations.toml).
+impl TestEnv {
+    /// An environment whose store was created by [`ADMIN`] and whose config is the file at `path`,
+    /// used in place (never written).
+    pub fn with_config_file(path: &Path) -> Self {
+        let mut env = TestEnv::initialized();
+        env.config = path.to_owned();
+        env
+    }
+}

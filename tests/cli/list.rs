@@ -194,11 +194,13 @@ fn list_prints_a_table_with_a_header_and_one_row_per_mapping() {
             "ACTIVE",
             "VERIFIED",
             "REV",
-            "UPSTREAM"
+            "UPSTREAM",
+            "LAST",
+            "TEST"
         ]
     );
     let row: Vec<&str> = lines[1].split_whitespace().collect();
-    assert_eq!(row, [id.as_str(), "acme", "demo", "100", "Acme", "in", "Demo", "main", "yes", "no", "1", "-"]);
+    assert_eq!(row, [id.as_str(), "acme", "demo", "100", "Acme", "in", "Demo", "main", "yes", "no", "1", "-", "-"]);
 }
 
 #[test]

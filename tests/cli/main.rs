@@ -4,10 +4,17 @@ mod common;
 
 mod concurrency;
 mod crash;
+mod fixture;
 mod prompt;
 
 mod audit_access;
 mod config;
+mod connection;
+mod discovery;
+mod discovery_apis;
+mod fixture_apis;
+mod fixture_faults;
+mod fixture_tls;
 mod help;
 mod init;
 mod integrations;
