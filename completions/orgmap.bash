@@ -490,7 +490,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__discover)
-            opts="-s -q -v -h --search --refresh --offline --limit --config --store --json --quiet --verbose --no-input --color --help"
+            opts="-s -q -v -h --search --refresh --offline --limit --select --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -167,6 +167,7 @@ always\t''
 never\t''"
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l refresh -d 'Fetch now, even when the cached list is fresh'
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l offline -d 'Never fetch: show the cached list, however old'
+complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l select -d 'Pick one by fuzzy search on the terminal and print its ID (for `id=$(orgmap discover … --select)`)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l json -d 'Print results as JSON (errors too, on stderr)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -s q -l quiet -d 'Print no status messages'
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -s v -l verbose -d 'Say which config and store are used'

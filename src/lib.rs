@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod ops;
 pub mod output;
+mod prompt;
 pub mod providers;
 pub mod secrets;
 pub mod store;

@@ -25,7 +25,8 @@ Examples:
   orgmap discover halopsa
   orgmap discover halopsa --search acme
   orgmap discover ninjaone --refresh --json
-  orgmap discover m365 --offline --limit 20")]
+  orgmap discover m365 --offline --limit 20
+  id=$(orgmap discover halopsa --select)")]
 pub struct DiscoverArgs {
     /// The integration, as named in integrations.toml
     pub integration: String,
@@ -41,6 +42,9 @@ pub struct DiscoverArgs {
     /// Show at most N organizations
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    /// Pick one by fuzzy search on the terminal and print its ID (for `id=$(orgmap discover … --select)`)
+    #[arg(long, conflicts_with = "limit")]
+    pub select: bool,
 }
 
 #[derive(Serialize)]
@@ -78,6 +82,12 @@ pub fn run(ctx: &Ctx, args: DiscoverArgs) -> Result<()> {
             )),
         });
     }
+    if args.select && !ctx.can_prompt() {
+        return Err(Error::usage(
+            "--select needs a person at a terminal",
+            "run it with stdin and stderr on a terminal (stdout may be piped), or use --search and --json in scripts",
+        ));
+    }
     let progress = FetchProgress::new(&integration.display_name, "pages", ctx.show_progress());
     let open = ctx.opener();
     let options = DiscoverOptions { refresh: args.refresh, offline: args.offline };
@@ -91,6 +101,10 @@ pub fn run(ctx: &Ctx, args: DiscoverArgs) -> Result<()> {
     let shown: Vec<&ExternalOrg> = found.iter().copied().take(args.limit.unwrap_or(usize::MAX)).collect();
     if let Origin::Stale(Some(reason)) = &listing.origin {
         ctx.printer.warn(&sanitize(&format!("{reason}; showing the list cached {} ago", human_age(listing.age()))));
+    }
+    if args.select {
+        let (id, _) = crate::prompt::external_org(integration, &listing.cache.organizations, &mapped)?;
+        return ctx.printer.line(&id);
     }
     if ctx.printer.json {
         return print_json(ctx, &listing, &shown, &mapped);
@@ -121,7 +135,7 @@ pub fn run(ctx: &Ctx, args: DiscoverArgs) -> Result<()> {
 }
 
 /// Which MSP organizations each external organization is mapped to.
-fn mapped_to(ctx: &Ctx, integration: &str) -> Result<HashMap<String, Vec<String>>> {
+pub fn mapped_to(ctx: &Ctx, integration: &str) -> Result<HashMap<String, Vec<String>>> {
     let store = ctx.store(Access::Read)?;
     let mut mapped: HashMap<String, Vec<String>> = HashMap::new();
     for mapping in store.read()?.mappings_of_integration(integration)? {

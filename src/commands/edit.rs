@@ -25,8 +25,8 @@ Examples:
   orgmap edit 01JD3Q --meta region=us --unset-meta legacy
   orgmap edit 01JD3Q --deactivate --if-revision 3")]
 pub struct EditArgs {
-    /// The mapping ID, or a unique prefix of it
-    pub mapping: String,
+    /// The mapping ID, or a unique prefix of it [picked on a terminal when missing]
+    pub mapping: Option<String>,
     /// A new external organization ID
     #[arg(long)]
     pub external_id: Option<String>,
@@ -62,12 +62,13 @@ pub struct EditArgs {
 }
 
 pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
+    let reference = super::mapping_reference(ctx, args.mapping.as_deref(), "edit")?;
     let config = ctx.config()?;
     let actor = ctx.actor()?;
     let progress = FetchProgress::new("checking the ID", "pages", ctx.show_progress());
     let fetcher = ctx.fetcher(&progress);
     let checker = Checker { open: &ctx.opener(), config, actor: &actor, fetcher: &fetcher, skip: args.no_verify };
-    let checked = checker.for_edit(&args.mapping, args.external_id.as_deref())?;
+    let checked = checker.for_edit(&reference, args.external_id.as_deref())?;
     progress.finish();
     let edit = MappingEdit {
         external_org_id: args.external_id,
@@ -84,7 +85,7 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
         checked,
     };
     let store = ctx.store(Access::Write)?;
-    let change = mappings::edit_mapping(&*store, config, &actor, &args.mapping, edit)?;
+    let change = mappings::edit_mapping(&*store, config, &actor, &reference, edit)?;
     drop(store);
     report(ctx, &change)
 }

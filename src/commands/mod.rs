@@ -76,3 +76,25 @@ impl MetaChangeArgs {
         MetadataChanges { set: self.set.metadata(), unset: self.unset_meta.clone() }
     }
 }
+
+/// The mapping named on the command line, or, on a terminal, one picked from all of them.
+fn mapping_reference(ctx: &crate::context::Ctx, given: Option<&str>, what: &str) -> crate::error::Result<String> {
+    if let Some(reference) = given {
+        return Ok(reference.to_owned());
+    }
+    if !ctx.can_prompt() {
+        return Err(crate::error::Error::usage(
+            format!("no mapping given to {what}"),
+            "pass its mapping ID (`orgmap list` shows them), or run orgmap on a terminal to pick one",
+        ));
+    }
+    let mut all = Vec::new();
+    {
+        let store = ctx.store(crate::store::Access::Read)?;
+        store.read()?.for_each_mapping(&mut |m| {
+            all.push(m);
+            Ok(())
+        })?;
+    }
+    Ok(crate::prompt::mapping(&all)?.mapping_id)
+}

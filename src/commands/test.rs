@@ -161,12 +161,8 @@ fn offer_retry(
         if timed_out.is_empty() || !ctx.can_prompt() {
             return Ok(());
         }
-        let again = dialoguer::Confirm::new()
-            .with_prompt(format!("{} test(s) timed out. Try them again?", timed_out.len()))
-            .default(true)
-            .interact_opt()
-            .map_err(|err| Error::Internal(format!("prompt failed: {err}")))?;
-        if again != Some(true) {
+        let question = format!("{} test(s) timed out. Try them again?", timed_out.len());
+        if !matches!(crate::prompt::confirm(&question, true), Ok(true)) {
             return Ok(());
         }
         let retry: Vec<Mapping> = timed_out.iter().map(|&i| selected[i].clone()).collect();

@@ -20,8 +20,9 @@ Examples:
   orgmap unmap halopsa --org acme --yes
   orgmap unmap m365 --org acme --mapping-id 01JD3Q --yes")]
 pub struct UnmapArgs {
-    /// A mapping ID (or unique prefix), or an integration name together with --org
-    pub target: String,
+    /// A mapping ID (or unique prefix), or an integration name together with --org [picked on a
+    /// terminal when missing]
+    pub target: Option<String>,
     /// The organization, when TARGET is an integration [env: ORGMAP_ORG]
     #[arg(long, env = "ORGMAP_ORG", hide_env = true)]
     pub org: Option<String>,
@@ -34,14 +35,15 @@ pub struct UnmapArgs {
 }
 
 pub fn run(ctx: &Ctx, args: UnmapArgs) -> Result<()> {
+    let target = super::mapping_reference(ctx, args.target.as_deref(), "unmap")?;
     let mapping = {
         let store = ctx.store(Access::Read)?;
         let tx = store.read()?;
-        if ctx.config()?.integrations.contains_key(&args.target) {
+        if ctx.config()?.integrations.contains_key(&target) {
             let org = ctx.org(args.org.as_deref())?;
-            mappings::select_mapping(&*tx, &org, &args.target, args.mapping_id.as_deref())?
+            mappings::select_mapping(&*tx, &org, &target, args.mapping_id.as_deref())?
         } else {
-            mappings::resolve_mapping(&*tx, &args.target)?
+            mappings::resolve_mapping(&*tx, &target)?
         }
     };
     if !args.yes {
@@ -59,12 +61,7 @@ pub fn run(ctx: &Ctx, args: UnmapArgs) -> Result<()> {
             sanitize(&mapping.external_org_id),
             mapping.external_org_name.as_deref().map(|n| format!(" \"{}\"", sanitize(n))).unwrap_or_default(),
         );
-        let confirmed = dialoguer::Confirm::new()
-            .with_prompt(question)
-            .default(false)
-            .interact_opt()
-            .map_err(|err| Error::Internal(format!("prompt failed: {err}")))?;
-        if confirmed != Some(true) {
+        if !crate::prompt::confirm(&question, false)? {
             return Err(Error::Cancelled);
         }
     }

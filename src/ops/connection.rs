@@ -58,7 +58,13 @@ fn secret_names(integration: &Integration) -> String {
 fn classify(integration: &Integration, failure: &FetchError) -> (TestOutcome, Option<String>) {
     let name = &integration.name;
     if failure.not_configured {
-        return (TestOutcome::NotConfigured, Some(format!("set {} and test again", failure.message)));
+        return (
+            TestOutcome::NotConfigured,
+            Some(format!(
+                "provide {} and test again (secrets never go in integrations.toml)",
+                failure.message.split(':').next().unwrap_or(&failure.message)
+            )),
+        );
     }
     if failure.timed_out {
         return (

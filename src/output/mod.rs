@@ -1,5 +1,7 @@
 //! Everything orgmap shows: results on stdout (tables or JSON), chatter on stderr.
 
+pub mod keys;
+pub mod picker;
 pub mod progress;
 pub mod sanitize;
 pub mod table;

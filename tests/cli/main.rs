@@ -22,4 +22,5 @@ mod list;
 mod mapping;
 mod org;
 mod output;
+mod validation;
 mod workflow;
