@@ -176,9 +176,10 @@ fn worth_checking(
     org_id: &str,
     integration: &str,
     id: &str,
+    org_must_be_active: bool,
 ) -> Result<bool> {
     let may_change = tx.access(actor)?.is_some_and(|g| g.can_manage_config());
-    let org_active = tx.org(org_id)?.is_some_and(|o| o.active);
+    let org_active = tx.org(org_id)?.is_some_and(|o| o.active || !org_must_be_active);
     let pattern_ok = config
         .mapping_integration(integration)
         .is_ok_and(|i| crate::domain::validate_external_id(id, i.id_pattern.as_ref()).is_ok());
@@ -198,13 +199,19 @@ pub struct Checker<'a> {
 impl Checker<'_> {
     /// Checks an external ID that is about to be saved for `org_id`.
     pub fn new_id(&self, org_id: &str, integration: &str, id: &str) -> Result<Checked> {
+        self.check(org_id, integration, id, true)
+    }
+
+    /// `org_must_be_active`: whether the change is refused for an inactive organization anyway
+    /// (map and set are; an edit is not).
+    fn check(&self, org_id: &str, integration: &str, id: &str, org_must_be_active: bool) -> Result<Checked> {
         if self.skip {
             return Ok(Checked::default());
         }
         let worth = {
             let store = (self.open)(Access::Read)?;
             let tx = store.read()?;
-            worth_checking(&*tx, self.config, self.actor, org_id, integration, id)?
+            worth_checking(&*tx, self.config, self.actor, org_id, integration, id, org_must_be_active)?
         };
         if !worth {
             return Ok(Checked::default());
@@ -257,7 +264,7 @@ impl Checker<'_> {
         if mapping.external_org_id == new_id {
             return Ok(Checked::default());
         }
-        self.new_id(&mapping.org_id, &mapping.integration, new_id)
+        self.check(&mapping.org_id, &mapping.integration, new_id, false)
     }
 }
 

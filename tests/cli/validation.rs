@@ -709,7 +709,7 @@ fn no_request_is_made_for_an_inactive_org() {
 }
 
 #[test]
-#[ignore = "bug: edit --external-id on a mapping of an inactive org saves an unknown ID unchecked (exit 0)"]
+// Regression: edit --external-id on a mapping of an inactive org saves an unknown ID unchecked (exit 0)
 fn edit_of_a_mapping_of_an_inactive_org_still_checks_the_new_id() {
     let env = site(&file_config());
     let id = env.map("psa", "12345", "acme");
