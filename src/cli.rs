@@ -93,6 +93,9 @@ pub enum Command {
     Lookup(commands::lookup::LookupArgs),
     Test(commands::test::TestArgs),
     Audit(commands::audit::AuditArgs),
+    Doctor(commands::doctor::DoctorArgs),
+    Export(commands::export::ExportArgs),
+    Import(commands::import::ImportArgs),
     #[command(subcommand)]
     Access(commands::access::AccessCommand),
     Completions(commands::completions::CompletionsArgs),
@@ -132,13 +135,41 @@ pub fn main() -> ExitCode {
     };
     let printer = Printer { json: cli.globals.json, quiet: cli.globals.quiet, color: use_color(cli.globals.color) };
     let ctx = Ctx::new(cli.globals, printer);
-    match dispatch(&ctx, cli.command) {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned());
+        let location = info.location().map(|l| l.file().to_owned()).unwrap_or_default();
+        PANIC.with(|slot| *slot.borrow_mut() = Some((message.unwrap_or_default(), location)));
+    }));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&ctx, cli.command)))
+        .unwrap_or_else(|_| Err(panic_error(&ctx)));
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(Error::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
             report(&ctx.printer, &err);
             ExitCode::from(err.exit_code())
         }
+    }
+}
+
+thread_local! {
+    /// The message and source file of a panic, kept by the panic hook for [`panic_error`].
+    static PANIC: std::cell::RefCell<Option<(String, String)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A panic as an error: in the storage engine it means a damaged store (exit 9); anywhere else
+/// it is a bug (exit 1).
+fn panic_error(ctx: &Ctx) -> Error {
+    let (message, location) = PANIC.with(|slot| slot.borrow_mut().take()).unwrap_or_default();
+    if location.contains("/redb-") {
+        let path = ctx.location().map(|l| std::path::PathBuf::from(l.to_string())).unwrap_or_default();
+        Error::StoreDamaged { path, detail: format!("the storage engine failed reading it ({message})") }
+    } else {
+        Error::Internal(format!("orgmap crashed: {message} ({location})"))
     }
 }
 
@@ -158,6 +189,9 @@ fn dispatch(ctx: &Ctx, command: Command) -> crate::error::Result<u8> {
         Command::Set(args) => commands::set::run(ctx, args),
         Command::Lookup(args) => commands::lookup::run(ctx, args),
         Command::Audit(args) => commands::audit::run(ctx, args),
+        Command::Export(args) => commands::export::run(ctx, args),
+        Command::Import(args) => commands::import::run(ctx, args),
+        Command::Doctor(args) => return commands::doctor::run(ctx, args),
         Command::Access(cmd) => commands::access::run(ctx, cmd),
         Command::Completions(args) => commands::completions::run(ctx, args),
         // A failed test is an outcome, reported like any other, with its own exit code.

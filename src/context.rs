@@ -142,7 +142,7 @@ pub fn process_env(name: &str) -> Option<String> {
 
 fn parse_timeout(text: &str) -> Option<Duration> {
     match text.trim().parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs >= 0.0 => Some(Duration::from_secs_f64(secs)),
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::try_from_secs_f64(secs).ok(),
         Ok(_) => None,
         Err(_) => text.parse::<HumanDuration>().ok().map(|d| d.0),
     }

@@ -170,9 +170,9 @@ impl Error {
             Error::StoreBusy { .. } => Some(
                 "retry, or wait longer by setting ORGMAP_LOCK_TIMEOUT (seconds, default 10)".into(),
             ),
-            Error::StoreDamaged { .. } => {
-                Some("restore the store from a backup copy of its directory".into())
-            }
+            Error::StoreDamaged { .. } => Some(
+                "run `orgmap doctor` to see what is wrong (`orgmap doctor --repair` rebuilds damaged indexes), or restore from a backup made with `orgmap export`".into(),
+            ),
             Error::StoreTooNew { .. } => Some("upgrade orgmap to a version that knows this store".into()),
             Error::StoreAccess { .. } => {
                 Some("check that the store directory exists and that you may read and write it".into())

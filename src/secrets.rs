@@ -90,6 +90,24 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// A secret file larger than this is refused.
+const MAX_SECRET_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a regular file of at most `limit` bytes as text. A FIFO, a device or a directory is
+/// refused rather than read (it could block forever or never end).
+pub fn read_small_file(path: &std::path::Path, limit: u64) -> std::io::Result<String> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "it is not a regular file"));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?.take(limit + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("it is larger than {limit} bytes")));
+    }
+    Ok(text)
+}
+
 /// How long a secret command may run.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -103,7 +121,8 @@ pub fn resolve(
     let value = if let Some(name) = &reference.env {
         env(name).filter(|v| !v.is_empty()).ok_or_else(|| missing("not set"))?
     } else if let Some(path) = &reference.file {
-        let text = std::fs::read_to_string(path).map_err(|err| missing(&format!("cannot be read: {err}")))?;
+        let text =
+            read_small_file(path, MAX_SECRET_FILE_BYTES).map_err(|err| missing(&format!("cannot be read: {err}")))?;
         text.trim_end_matches(['\n', '\r']).to_owned()
     } else if let Some(argv) = &reference.command {
         run_secret_command(argv).map_err(|reason| missing(&reason))?
@@ -175,10 +194,32 @@ impl Redactor {
         needles.insert(percent.replace("%20", "+"));
         // As a query string or form body encodes it (`@` as %40, `-._*` as they are).
         needles.insert(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
+        // As JSON writes it inside a string, with and without non-ASCII escaped.
+        let json = serde_json::to_string(value).unwrap_or_default();
+        let json = json.trim_matches('"').to_owned();
+        let ascii: String = json
+            .chars()
+            .flat_map(|c| {
+                if c.is_ascii() {
+                    vec![c.to_string()]
+                } else {
+                    let mut units = [0u16; 2];
+                    c.encode_utf16(&mut units).iter().map(|u| format!("\\u{u:04x}")).collect()
+                }
+            })
+            .collect();
+        needles.insert(json);
+        needles.insert(ascii);
         // As a URL path segment encodes it.
         const PATH: &percent_encoding::AsciiSet =
             &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
         needles.insert(percent_encoding::utf8_percent_encode(value, PATH).to_string());
+    }
+
+    /// Whether `text` contains a remembered secret in any of its forms.
+    pub fn contains_secret(&self, text: &str) -> bool {
+        let needles = self.needles.lock().unwrap_or_else(|e| e.into_inner());
+        needles.iter().any(|n| text.contains(n.as_str()))
     }
 
     /// `text` with every remembered secret replaced by `<redacted>`.

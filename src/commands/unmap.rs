@@ -35,6 +35,9 @@ pub struct UnmapArgs {
 }
 
 pub fn run(ctx: &Ctx, args: UnmapArgs) -> Result<()> {
+    if !args.yes && !ctx.can_prompt() {
+        return Err(Error::usage("deleting a mapping needs confirmation", "pass --yes to delete without asking"));
+    }
     let target = super::mapping_reference(ctx, args.target.as_deref(), "unmap")?;
     let mapping = {
         let store = ctx.store(Access::Read)?;
@@ -47,12 +50,6 @@ pub fn run(ctx: &Ctx, args: UnmapArgs) -> Result<()> {
         }
     };
     if !args.yes {
-        if !ctx.can_prompt() {
-            return Err(Error::usage(
-                format!("deleting mapping {} needs confirmation", mapping.mapping_id),
-                "pass --yes to delete without asking",
-            ));
-        }
         let question = format!(
             "Delete mapping {} ({} → {} {}{})?",
             mapping.mapping_id,

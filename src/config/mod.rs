@@ -28,6 +28,9 @@ pub const DEFAULT_MAX_PAGES: u64 = 1000;
 /// Retries of a throttled or failed request.
 pub const DEFAULT_RETRIES: u32 = 3;
 
+/// A config larger than this is refused: no real one comes near it.
+const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Discovery lists are reused for this long unless an integration says otherwise.
 pub const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(3600);
 /// Requests to external systems give up after this long unless an integration says otherwise.
@@ -191,7 +194,7 @@ impl fmt::Display for HumanDuration {
 impl Config {
     /// Reads and checks the config file at `path`.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|err| Error::Config {
+        let text = crate::secrets::read_small_file(path, MAX_CONFIG_BYTES).map_err(|err| Error::Config {
             message: format!("cannot read config {}: {err}", path.display()),
             hint: Some("pass --config or set ORGMAP_CONFIG to a readable integrations.toml".into()),
         })?;

@@ -9,6 +9,9 @@ use serde::Deserialize;
 use super::HumanDuration;
 use crate::template::Template;
 
+const MAX_JSONPATH_LEN: usize = 1000;
+const MAX_JSONPATH_NESTING: usize = 64;
+
 /// A JSONPath (RFC 9535) checked when the config is loaded.
 #[derive(Debug, Clone)]
 pub struct JsonPath {
@@ -19,6 +22,13 @@ pub struct JsonPath {
 impl<'de> Deserialize<'de> for JsonPath {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let source = String::deserialize(deserializer)?;
+        // The parser recurses on nesting: a hostile path must not overflow the stack.
+        let depth = source.chars().filter(|c| matches!(c, '(' | '[' | '{')).count();
+        if source.len() > MAX_JSONPATH_LEN || depth > MAX_JSONPATH_NESTING {
+            return Err(serde::de::Error::custom(format!(
+                "the JSONPath is too long or too deeply nested (at most {MAX_JSONPATH_LEN} characters and {MAX_JSONPATH_NESTING} brackets)"
+            )));
+        }
         serde_json_path::JsonPath::parse(&source)
             .map(|path| JsonPath { path, source: source.clone() })
             .map_err(|err| serde::de::Error::custom(format!("{source:?} is not a JSONPath (RFC 9535): {err}")))

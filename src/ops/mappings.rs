@@ -68,6 +68,21 @@ pub struct Checked {
     pub verified: bool,
     /// The name the external system gives it, used when none is given.
     pub name: Option<String>,
+    /// The external ID this covers. A change that writes another new ID (the mapping changed
+    /// between the check and the write) is refused, so that nothing unchecked slips in.
+    pub for_id: Option<String>,
+}
+
+impl Checked {
+    fn covers(&self, id: &str) -> Result<()> {
+        if self.for_id.as_deref() == Some(id) {
+            return Ok(());
+        }
+        Err(Error::conflict(
+            "the mapping changed while its external ID was being checked",
+            Some("run the command again".into()),
+        ))
+    }
 }
 
 /// The workflow upsert (set_integration_mapping).
@@ -379,6 +394,7 @@ pub fn edit_mapping(
     if let Some(id) = edit.external_org_id
         && id != before.external_org_id
     {
+        edit.checked.covers(&id)?;
         after.external_org_id = id;
         // A name that described the old external organization would now be wrong.
         after.external_org_name = edit.checked.name.clone();
@@ -459,6 +475,7 @@ pub fn set_mapping(store: &dyn Store, config: &Config, actor: &str, request: Set
     };
     match target {
         None => {
+            request.checked.covers(&request.external_org_id)?;
             let mut metadata = Metadata::new();
             request.metadata.apply(&mut metadata);
             let at = now();
@@ -483,6 +500,7 @@ pub fn set_mapping(store: &dyn Store, config: &Config, actor: &str, request: Set
         Some(before) => {
             let mut after = before.clone();
             if after.external_org_id != request.external_org_id {
+                request.checked.covers(&request.external_org_id)?;
                 after.external_org_id = request.external_org_id;
                 after.external_org_name = request.checked.name.clone();
                 after.verified = request.checked.verified;

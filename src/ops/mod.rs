@@ -7,6 +7,7 @@
 //! nothing.
 
 pub mod access;
+pub mod backup;
 pub mod connection;
 pub mod discovery;
 pub mod mappings;

@@ -150,7 +150,7 @@ fn verify_by_request(
         Ok((body, _)) => {
             let name = spec.name.as_ref().and_then(|paths| {
                 paths.paths().iter().find_map(|path| match first(path, &body) {
-                    Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+                    Some(serde_json::Value::String(s)) => crate::providers::records::clean_name(s),
                     _ => None,
                 })
             });
@@ -205,8 +205,9 @@ impl Checker<'_> {
     /// `org_must_be_active`: whether the change is refused for an inactive organization anyway
     /// (map and set are; an edit is not).
     fn check(&self, org_id: &str, integration: &str, id: &str, org_must_be_active: bool) -> Result<Checked> {
+        let unchecked = Checked { verified: false, name: None, for_id: Some(id.to_owned()) };
         if self.skip {
-            return Ok(Checked::default());
+            return Ok(unchecked);
         }
         let worth = {
             let store = (self.open)(Access::Read)?;
@@ -214,12 +215,12 @@ impl Checker<'_> {
             worth_checking(&*tx, self.config, self.actor, org_id, integration, id, org_must_be_active)?
         };
         if !worth {
-            return Ok(Checked::default());
+            return Ok(unchecked);
         }
         let integration = self.config.mapping_integration(integration)?;
         Ok(match verify(self.open, integration, id, self.fetcher)? {
-            Verdict::Found { name } => Checked { verified: true, name },
-            Verdict::NoSource => Checked::default(),
+            Verdict::Found { name } => Checked { verified: true, name, for_id: Some(id.to_owned()) },
+            Verdict::NoSource => unchecked,
         })
     }
 

@@ -59,9 +59,10 @@ pub async fn run(
         return Err(FetchError::new(format!("`{shown}` printed more than {} MB", MAX_OUTPUT_BYTES / (1024 * 1024))));
     }
     if !status.success() {
-        let text = String::from_utf8_lossy(&err);
+        // Redacted whole before it is cut, so that a secret at the cut cannot show in part.
+        let text = redactor.redact(&String::from_utf8_lossy(&err));
         let tail: String = text.chars().rev().take(STDERR_TAIL).collect::<Vec<_>>().into_iter().rev().collect();
-        let tail = redactor.redact(tail.trim());
+        let tail = tail.trim();
         return Err(FetchError::new(format!(
             "`{shown}` failed ({status}){}",
             if tail.is_empty() { String::new() } else { format!(": {tail}") }

@@ -177,6 +177,7 @@ pub async fn fetch_all(
         Pagination::Keyset { param, size_param, size, cursor } => {
             let mut query: Vec<(String, String)> = size_param.iter().map(|n| (n.clone(), size.to_string())).collect();
             let mut pages = 0;
+            let mut previous_cursor: Option<String> = None;
             loop {
                 walk.check_cap(pages)?;
                 let page = walk.get_with(query.clone()).await?;
@@ -189,6 +190,13 @@ pub async fn fetch_all(
                 });
                 let short = page.raw_count < *size;
                 orgs.extend(page.orgs);
+                if next_cursor.is_some() && next_cursor == previous_cursor {
+                    return Err(FetchError::new(format!(
+                        "the list repeats its last page (cursor {}): it loops",
+                        next_cursor.unwrap_or_default()
+                    )));
+                }
+                previous_cursor = next_cursor.clone();
                 match next_cursor {
                     Some(next) if !short => {
                         query.retain(|(k, _)| k != param);
@@ -244,8 +252,11 @@ async fn follow_links(
         }
         seen.remove(&url.to_string());
         // The configured headers may carry secrets: they go only to the list's own origin.
-        let headers = if url.origin() == origin { request.headers.clone() } else { Vec::new() };
-        request = Prepared { method: request.method, url, headers, body: request.body.clone() };
+        // So may the body: it is sent again only to the same origin.
+        let same_origin = url.origin() == origin;
+        let headers = if same_origin { request.headers.clone() } else { Vec::new() };
+        let body = if same_origin { request.body.clone() } else { None };
+        request = Prepared { method: request.method, url, headers, body };
     }
     Ok(orgs)
 }

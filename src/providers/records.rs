@@ -69,9 +69,23 @@ fn id_of(spec: &RecordsSpec, record: &Value, index: usize) -> Result<String, Str
 
 fn name_of(spec: &RecordsSpec, record: &Value) -> Option<String> {
     spec.name.paths().iter().find_map(|path| match first(path, record) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.chars().take(MAX_NAME_CHARS).collect()),
+        Some(Value::String(s)) => clean_name(s),
         _ => None,
     })
+}
+
+/// A name from an external system as orgmap keeps it: control characters (tabs, newlines,
+/// escapes) become spaces, surrounding space is trimmed, and it is cut to 500 characters; `None`
+/// when nothing is left.
+pub fn clean_name(name: &str) -> Option<String> {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_NAME_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_owned();
+    (!cleaned.is_empty()).then_some(cleaned)
 }
 
 fn toml_to_json(value: &toml::Value) -> Value {

@@ -123,6 +123,9 @@ pub trait WriteTx: ReadTx {
     fn put_discovery(&mut self, cache: &DiscoveryCache) -> Result<()>;
     /// Keeps a mapping's last connection test (not a change: not audited, no new revision).
     fn put_test_result(&mut self, result: &TestResult) -> Result<()>;
+    /// Rebuilds both mapping indexes from the mapping records; returns how many were indexed.
+    fn rebuild_indexes(&mut self) -> Result<u64>;
+
     /// Makes every change durable; dropping the transaction instead discards them.
     fn commit(self: Box<Self>) -> Result<()>;
 }

@@ -105,11 +105,18 @@ impl RedbStore {
         DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(access_error)?;
         let lock = take_lock(dir, Access::Write, options.lock_timeout)?;
         let db_path = dir.join(DB_FILE);
-        if db_path.exists() {
+        let existed = db_path.exists();
+        // Opens a store that exists, or starts one in an empty file: an init that was killed
+        // before it committed leaves such a file, and running init again finishes the job.
+        let db = builder().create(&db_path).map_err(|e| classify(&db_path, e))?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&db_path, std::fs::Permissions::from_mode(0o600)).map_err(access_error)?;
+        }
+        let store = RedbStore { handle: Handle::ReadWrite(db), db_path, _lock: lock };
+        if existed && store.is_initialized()? {
             return Ok(InitOutcome::AlreadyExists);
         }
-        let db = builder().create(&db_path).map_err(|e| classify(&db_path, e))?;
-        let store = RedbStore { handle: Handle::ReadWrite(db), db_path, _lock: lock };
         let mut tx = store.begin_write()?;
         {
             let w = &tx.txn;
@@ -170,6 +177,16 @@ impl RedbStore {
         let store = RedbStore { handle, db_path, _lock: lock };
         store.check_schema()?;
         Ok(store)
+    }
+
+    /// Whether `init` has committed its tables in this database.
+    fn is_initialized(&self) -> Result<bool> {
+        let tx = self.begin_read()?;
+        match tx.txn.open_table(META) {
+            Ok(meta) => Ok(meta.get("schema_version").map_err(|e| classify(&self.db_path, e))?.is_some()),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(false),
+            Err(err) => Err(classify(&self.db_path, err)),
+        }
     }
 
     fn check_schema(&self) -> Result<()> {
@@ -329,8 +346,8 @@ fn all_records<T: DeserializeOwned>(
     Ok(records)
 }
 
-/// The mapping IDs of index entries whose key starts with `prefix`.
-fn index_ids(path: &Path, index: &impl ReadableTable<&'static str, ()>, prefix: &str) -> Result<Vec<String>> {
+/// The index entries whose key starts with `prefix`.
+fn index_keys(path: &Path, index: &impl ReadableTable<&'static str, ()>, prefix: &str) -> Result<Vec<String>> {
     let mut ids = Vec::new();
     for entry in index.range::<&str>(prefix..).map_err(|e| classify(path, e))? {
         let (key, _) = entry.map_err(|e| classify(path, e))?;
@@ -338,20 +355,30 @@ fn index_ids(path: &Path, index: &impl ReadableTable<&'static str, ()>, prefix: 
         if !key.starts_with(prefix) {
             break;
         }
-        ids.push(mapping_id_of(key).to_owned());
+        ids.push(key.to_owned());
     }
     Ok(ids)
 }
 
-fn mappings_by_ids(
+/// The mappings the index entries `keys` name. Each must exist and still have that key (`key_of`):
+/// a damaged index must never hand one organization another's mapping.
+fn mappings_by_keys(
     path: &Path,
     table: &impl ReadableTable<&'static str, &'static [u8]>,
-    ids: Vec<String>,
+    keys: Vec<String>,
+    key_of: fn(&Mapping) -> String,
 ) -> Result<Vec<Mapping>> {
-    let mut found = Vec::with_capacity(ids.len());
-    for id in ids {
-        match get_record(path, "mapping", table, &id)? {
-            Some(mapping) => found.push(mapping),
+    let mut found = Vec::with_capacity(keys.len());
+    for key in keys {
+        let id = mapping_id_of(&key);
+        match get_record::<Mapping>(path, "mapping", table, id)? {
+            Some(mapping) if key_of(&mapping) == key => found.push(mapping),
+            Some(_) => {
+                return Err(Error::StoreDamaged {
+                    path: path.to_path_buf(),
+                    detail: format!("an index entry does not match mapping {id}"),
+                });
+            }
             None => {
                 return Err(Error::StoreDamaged {
                     path: path.to_path_buf(),
@@ -390,23 +417,23 @@ macro_rules! impl_read_tx {
 
             fn mappings_of_org(&self, org_id: &str, integration: Option<&str>) -> Result<Vec<Mapping>> {
                 let index = self.txn.open_table(BY_ORG).map_err(|e| classify(self.path, e))?;
-                let ids = index_ids(self.path, &index, &index_prefix(org_id, integration))?;
+                let keys = index_keys(self.path, &index, &index_prefix(org_id, integration))?;
                 let table = self.txn.open_table(MAPPINGS).map_err(|e| classify(self.path, e))?;
-                mappings_by_ids(self.path, &table, ids)
+                mappings_by_keys(self.path, &table, keys, org_key)
             }
 
             fn mappings_of_external(&self, integration: &str, external_org_id: &str) -> Result<Vec<Mapping>> {
                 let index = self.txn.open_table(BY_INTEGRATION).map_err(|e| classify(self.path, e))?;
-                let ids = index_ids(self.path, &index, &index_prefix(integration, Some(external_org_id)))?;
+                let keys = index_keys(self.path, &index, &index_prefix(integration, Some(external_org_id)))?;
                 let table = self.txn.open_table(MAPPINGS).map_err(|e| classify(self.path, e))?;
-                mappings_by_ids(self.path, &table, ids)
+                mappings_by_keys(self.path, &table, keys, integration_key)
             }
 
             fn mappings_of_integration(&self, integration: &str) -> Result<Vec<Mapping>> {
                 let index = self.txn.open_table(BY_INTEGRATION).map_err(|e| classify(self.path, e))?;
-                let ids = index_ids(self.path, &index, &index_prefix(integration, None))?;
+                let keys = index_keys(self.path, &index, &index_prefix(integration, None))?;
                 let table = self.txn.open_table(MAPPINGS).map_err(|e| classify(self.path, e))?;
-                mappings_by_ids(self.path, &table, ids)
+                mappings_by_keys(self.path, &table, keys, integration_key)
             }
 
             fn mappings_with_id_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<Mapping>> {
@@ -433,7 +460,7 @@ macro_rules! impl_read_tx {
 
             fn count_mappings(&self, integration: &str) -> Result<u64> {
                 let index = self.txn.open_table(BY_INTEGRATION).map_err(|e| classify(self.path, e))?;
-                Ok(index_ids(self.path, &index, &index_prefix(integration, None))?.len() as u64)
+                Ok(index_keys(self.path, &index, &index_prefix(integration, None))?.len() as u64)
             }
 
             fn access(&self, actor: &str) -> Result<Option<AccessGrant>> {
@@ -545,6 +572,27 @@ impl WriteTx for RedbWrite<'_> {
         let mut table = self.txn.open_table(DISCOVERY).map_err(|e| classify(self.path, e))?;
         table.insert(cache.integration.as_str(), encode(cache)?.as_slice()).map_err(|e| classify(self.path, e))?;
         Ok(())
+    }
+
+    fn rebuild_indexes(&mut self) -> Result<u64> {
+        let p = self.path;
+        let mut mappings = Vec::new();
+        {
+            let table = self.txn.open_table(MAPPINGS).map_err(|e| classify(p, e))?;
+            for entry in table.iter().map_err(|e| classify(p, e))? {
+                let (_, value) = entry.map_err(|e| classify(p, e))?;
+                mappings.push(decode::<Mapping>(p, "mapping", value.value())?);
+            }
+        }
+        self.txn.delete_table(BY_ORG).map_err(|e| classify(p, e))?;
+        self.txn.delete_table(BY_INTEGRATION).map_err(|e| classify(p, e))?;
+        let mut by_org = self.txn.open_table(BY_ORG).map_err(|e| classify(p, e))?;
+        let mut by_integration = self.txn.open_table(BY_INTEGRATION).map_err(|e| classify(p, e))?;
+        for mapping in &mappings {
+            by_org.insert(org_key(mapping).as_str(), ()).map_err(|e| classify(p, e))?;
+            by_integration.insert(integration_key(mapping).as_str(), ()).map_err(|e| classify(p, e))?;
+        }
+        Ok(mappings.len() as u64)
     }
 
     fn put_test_result(&mut self, result: &TestResult) -> Result<()> {

@@ -321,3 +321,43 @@ impl TestEnv {
         env
     }
 }
+
+/// Running orgmap (or anything) with a deadline, for inputs that might make it hang.
+pub mod deadline {
+    use std::io::Read;
+    use std::process::{Command, Output, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// Runs `cmd` with stdin closed and stdout and stderr captured; kills it (by its own process
+    /// ID) and returns `None` when it has not ended within `limit`.
+    pub fn output_within(mut cmd: Command, limit: Duration) -> Option<Output> {
+        let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        let mut stderr = child.stderr.take().expect("piped stderr");
+        let out = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = stdout.read_to_end(&mut buf);
+            buf
+        });
+        let err = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = stderr.read_to_end(&mut buf);
+            buf
+        });
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break Some(status);
+            }
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let stdout = out.join().expect("stdout reader");
+        let stderr = err.join().expect("stderr reader");
+        status.map(|status| Output { status, stdout, stderr })
+    }
+}

@@ -1,0 +1,196 @@
+//! `orgmap doctor`: is the config sound and the store whole?
+
+use clap::Args;
+use serde::Serialize;
+
+use crate::context::{Ctx, process_env};
+use crate::domain::{AuditEvent, Outcome};
+use crate::error::Result;
+use crate::ops::authorize;
+use crate::output::{sanitize, table};
+use crate::providers::missing_settings;
+use crate::store::Access;
+
+/// Check the config and the store, and repair damaged indexes
+///
+/// Checks that integrations.toml loads (every integration parses, every pattern compiles) and which
+/// integrations lack secrets here (named, never shown); that the store opens, has a schema this
+/// orgmap knows, that every index entry points at a mapping and every mapping is indexed, and that
+/// the audit log and the cached lists can be read. Exit 0 when healthy, 5 when the config is
+/// invalid, 9 when the store is damaged. --repair rebuilds the indexes from the mapping records
+/// (audited; needs manage-config).
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  orgmap doctor
+  orgmap doctor --repair
+  orgmap doctor --json | jq '.[] | select(.status != \"ok\")'")]
+pub struct DoctorArgs {
+    /// Rebuild the mapping indexes from the records when they disagree
+    #[arg(long)]
+    pub repair: bool,
+}
+
+/// The documented exit codes doctor ends with when something is wrong.
+const INVALID: u8 = 5;
+const STORE_UNAVAILABLE: u8 = 9;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Status {
+    Ok,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Serialize)]
+struct Finding {
+    area: &'static str,
+    check: String,
+    status: Status,
+    detail: String,
+}
+
+fn finding(area: &'static str, check: impl Into<String>, status: Status, detail: impl Into<String>) -> Finding {
+    Finding { area, check: check.into(), status, detail: detail.into() }
+}
+
+fn check_config(ctx: &Ctx, findings: &mut Vec<Finding>) {
+    match ctx.config() {
+        Err(err) => findings.push(finding("config", "integrations.toml", Status::Error, err.to_string())),
+        Ok(config) => {
+            let source = config.path.as_ref().map_or_else(|| "no file found".to_owned(), |p| p.display().to_string());
+            findings.push(finding(
+                "config",
+                "integrations.toml",
+                Status::Ok,
+                format!("{source}: {} integrations", config.integrations.len()),
+            ));
+            for integration in config.integrations.values() {
+                let missing = missing_settings(integration, &process_env);
+                if missing.is_empty() {
+                    findings.push(finding("config", &integration.name, Status::Ok, "configured"));
+                } else {
+                    findings.push(finding(
+                        "config",
+                        &integration.name,
+                        Status::Warning,
+                        format!("not configured here: set {}", missing.join(", ")),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn check_store(ctx: &Ctx, findings: &mut Vec<Finding>) -> Result<bool> {
+    let store = match ctx.store(Access::Read) {
+        Ok(store) => store,
+        Err(err) => {
+            findings.push(finding("store", "opens", Status::Error, err.to_string()));
+            return Ok(false);
+        }
+    };
+    findings.push(finding("store", "opens", Status::Ok, format!("{}, schema version understood", ctx.location()?)));
+    let problems = store.verify()?;
+    let index_ok = problems.is_empty();
+    if index_ok {
+        findings.push(finding(
+            "store",
+            "indexes",
+            Status::Ok,
+            "every mapping is indexed, every index entry has its mapping",
+        ));
+    }
+    for problem in problems {
+        findings.push(finding("store", "indexes", Status::Error, problem));
+    }
+    let tx = store.read()?;
+    let mut events = 0u64;
+    match tx.audit_newest_first(&mut |_| {
+        events += 1;
+        Ok(true)
+    }) {
+        Ok(()) => findings.push(finding("store", "audit log", Status::Ok, format!("{events} events readable"))),
+        Err(err) => findings.push(finding("store", "audit log", Status::Error, err.to_string())),
+    }
+    let holders = tx.access_list()?.iter().filter(|g| g.can_manage_config()).count();
+    findings.push(if holders == 0 {
+        finding("store", "access", Status::Warning, "nobody holds manage-config: nothing can be changed")
+    } else {
+        finding("store", "access", Status::Ok, format!("{holders} actor(s) hold manage-config"))
+    });
+    if let Ok(config) = ctx.config() {
+        for name in config.integrations.keys() {
+            if let Err(err) = tx.discovery(name) {
+                findings.push(finding("store", format!("cached list of {name}"), Status::Error, err.to_string()));
+            }
+        }
+    }
+    Ok(index_ok)
+}
+
+fn repair(ctx: &Ctx) -> Result<u64> {
+    let actor = ctx.actor()?;
+    let store = ctx.store(Access::Write)?;
+    let mut tx = authorize(store.write()?, &actor, "store.repair", "store")?;
+    let indexed = tx.rebuild_indexes()?;
+    let mut event = AuditEvent::new(&actor, "store.repair", "store".into());
+    event.outcome = Outcome::Ok;
+    event.after = Some(serde_json::json!({ "reindexed_mappings": indexed }));
+    tx.append_audit(&event)?;
+    tx.commit()?;
+    Ok(indexed)
+}
+
+pub fn run(ctx: &Ctx, args: DoctorArgs) -> Result<u8> {
+    let mut findings = Vec::new();
+    check_config(ctx, &mut findings);
+    let indexes_ok = check_store(ctx, &mut findings)?;
+    if args.repair && !indexes_ok && findings.iter().any(|f| f.check == "opens" && f.status == Status::Ok) {
+        let indexed = repair(ctx)?;
+        findings.retain(|f| f.check != "indexes");
+        let problems = ctx.store(Access::Read)?.verify()?;
+        if problems.is_empty() {
+            findings.push(finding(
+                "store",
+                "indexes",
+                Status::Ok,
+                format!("rebuilt from {indexed} mappings (audited)"),
+            ));
+        }
+        for problem in problems {
+            findings.push(finding("store", "indexes", Status::Error, format!("after the repair: {problem}")));
+        }
+    }
+    if ctx.printer.json {
+        ctx.printer.json(&findings)?;
+    } else {
+        let mut rows = table::new(&["AREA", "CHECK", "STATUS", "DETAIL"]);
+        for f in &findings {
+            let status = match f.status {
+                Status::Ok => "ok",
+                Status::Warning => "warning",
+                Status::Error => "ERROR",
+            };
+            rows.add_row(vec![
+                f.area.to_owned(),
+                sanitize(&f.check).into_owned(),
+                status.to_owned(),
+                sanitize(&f.detail).into_owned(),
+            ]);
+        }
+        ctx.printer.table(&rows)?;
+    }
+    let broken = |area: &str| findings.iter().any(|f| f.area == area && f.status == Status::Error);
+    if broken("store") {
+        ctx.printer.status(
+            "the store is damaged: `orgmap doctor --repair` rebuilds the indexes; for anything else restore from a backup made with `orgmap export`",
+        );
+        return Ok(STORE_UNAVAILABLE);
+    }
+    if broken("config") {
+        return Ok(INVALID);
+    }
+    Ok(0)
+}

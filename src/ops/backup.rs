@@ -1,0 +1,330 @@
+//! Export and import: everything a store holds (organizations, mappings, access grants, the audit
+//! log) as JSON lines, so that a store can be backed up, restored, or moved. Import shows what it
+//! would do (create, update, unchanged, conflict), applies it in one transaction, and applies
+//! again to no effect. Caches and test results are not exported: they are fetched again.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, Write};
+
+use serde::{Deserialize, Serialize};
+
+use super::authorize;
+use crate::domain::{
+    AccessGrant, AuditEvent, Mapping, Org, now, validate_actor, validate_external_id, validate_external_name,
+    validate_label, validate_metadata, validate_org_id, validate_org_name,
+};
+use crate::error::{Error, Result};
+use crate::store::{SCHEMA_VERSION, Store};
+
+/// The first line of an export.
+const FORMAT: &str = "orgmap-export";
+const FORMAT_VERSION: u32 = 1;
+/// Lines longer than this are refused: no record is that big.
+const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// One line of an export.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "record", rename_all = "snake_case")]
+pub enum Line {
+    Header { format: String, version: u32, schema_version: u32, exported_at: String },
+    Org(Org),
+    Mapping(Mapping),
+    Access(AccessGrant),
+    Audit(AuditEvent),
+}
+
+/// How many records an export wrote.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Counts {
+    pub orgs: u64,
+    pub mappings: u64,
+    pub access: u64,
+    pub audit: u64,
+}
+
+/// Writes the whole store to `out`, oldest audit events first.
+pub fn export(store: &dyn Store, out: &mut dyn Write) -> Result<Counts> {
+    let tx = store.read()?;
+    let mut counts = Counts::default();
+    let write = |line: &Line, out: &mut dyn Write| -> Result<()> {
+        serde_json::to_writer(&mut *out, line)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    };
+    write(
+        &Line::Header {
+            format: FORMAT.into(),
+            version: FORMAT_VERSION,
+            schema_version: SCHEMA_VERSION,
+            exported_at: now().to_string(),
+        },
+        out,
+    )?;
+    for org in tx.orgs()? {
+        write(&Line::Org(org), out)?;
+        counts.orgs += 1;
+    }
+    tx.for_each_mapping(&mut |mapping| {
+        write(&Line::Mapping(mapping), out)?;
+        counts.mappings += 1;
+        Ok(())
+    })?;
+    for grant in tx.access_list()? {
+        write(&Line::Access(grant), out)?;
+        counts.access += 1;
+    }
+    let mut events = Vec::new();
+    tx.audit_newest_first(&mut |event| {
+        events.push(event);
+        Ok(true)
+    })?;
+    for event in events.into_iter().rev() {
+        write(&Line::Audit(event), out)?;
+        counts.audit += 1;
+    }
+    out.flush()?;
+    Ok(counts)
+}
+
+/// What importing one record would do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    Unchanged,
+    Conflict,
+}
+
+/// A record import would not apply, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    pub kind: &'static str,
+    pub id: String,
+    pub reason: String,
+}
+
+/// What an import does (or would do), per kind of record.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Plan {
+    pub orgs: HashMap<&'static str, u64>,
+    pub mappings: HashMap<&'static str, u64>,
+    pub access: HashMap<&'static str, u64>,
+    pub audit: HashMap<&'static str, u64>,
+    pub conflicts: Vec<Conflict>,
+    pub applied: bool,
+}
+
+impl Plan {
+    fn count(&mut self, kind: &'static str, action: Action) {
+        let name = match action {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Unchanged => "unchanged",
+            Action::Conflict => "conflict",
+        };
+        let table = match kind {
+            "org" => &mut self.orgs,
+            "mapping" => &mut self.mappings,
+            "access" => &mut self.access,
+            _ => &mut self.audit,
+        };
+        *table.entry(name).or_default() += 1;
+    }
+
+    /// Whether applying would change anything.
+    pub fn changes(&self) -> bool {
+        [&self.orgs, &self.mappings, &self.access, &self.audit]
+            .iter()
+            .any(|t| t.get("create").copied().unwrap_or(0) + t.get("update").copied().unwrap_or(0) > 0)
+    }
+}
+
+/// Reads an export, checking every record as if it were typed in.
+pub fn read(input: &mut dyn BufRead) -> Result<Vec<Line>> {
+    let mut lines = Vec::new();
+    let mut buffer = Vec::new();
+    let mut number = 0;
+    loop {
+        buffer.clear();
+        let read = std::io::Read::take(&mut *input, MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        if buffer.len() > MAX_LINE_BYTES {
+            return Err(Error::invalid("export", format!("line {number} is longer than 16 MB")));
+        }
+        if buffer.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let line: Line = serde_json::from_slice(&buffer)
+            .map_err(|err| Error::invalid("export", format!("line {number} is not an orgmap export record: {err}")))?;
+        check(&line).map_err(|err| Error::invalid("export", format!("line {number}: {err}")))?;
+        if lines.is_empty() && !matches!(line, Line::Header { .. }) {
+            return Err(Error::Invalid {
+                what: "export".into(),
+                message: "the first line is not an orgmap export header".into(),
+                hint: Some("import files written by `orgmap export`".into()),
+            });
+        }
+        lines.push(line);
+    }
+    if lines.is_empty() {
+        return Err(Error::invalid("export", "the file is empty"));
+    }
+    Ok(lines)
+}
+
+fn check(line: &Line) -> Result<()> {
+    match line {
+        Line::Header { format, version, schema_version, .. } => {
+            if format != FORMAT || *version > FORMAT_VERSION || *schema_version > SCHEMA_VERSION {
+                return Err(Error::Invalid {
+                    what: "export".into(),
+                    message: format!(
+                        "format {format} version {version} (schema {schema_version}) is not one this orgmap reads"
+                    ),
+                    hint: Some("import it with the orgmap version that wrote it, or a newer one".into()),
+                });
+            }
+            Ok(())
+        }
+        Line::Org(org) => {
+            validate_org_id(&org.id)?;
+            validate_org_name(&org.name)
+        }
+        Line::Mapping(m) => {
+            validate_org_id(&m.org_id)?;
+            validate_external_id(&m.external_org_id, None)?;
+            if let Some(name) = &m.external_org_name {
+                validate_external_name(name)?;
+            }
+            if let Some(label) = &m.label {
+                validate_label(label)?;
+            }
+            validate_metadata(&m.metadata)?;
+            if !crate::config::is_valid_integration_name(&m.integration) {
+                return Err(Error::invalid("mapping", format!("'{}' is not an integration name", m.integration)));
+            }
+            if m.mapping_id.is_empty() || !m.mapping_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(Error::invalid("mapping", format!("'{}' is not a mapping ID", m.mapping_id)));
+            }
+            Ok(())
+        }
+        Line::Access(grant) => validate_actor(&grant.actor),
+        Line::Audit(event) => validate_actor(&event.actor),
+    }
+}
+
+/// Compares `lines` with the store and, unless `dry_run`, applies what is new in one transaction
+/// (audited as `store.import`). A record that would overwrite a newer one, or break a rule (a
+/// mapping whose organization does not exist, an external ID already mapped elsewhere), is a
+/// conflict and is left out.
+pub fn import(store: &dyn Store, actor: &str, lines: &[Line], dry_run: bool) -> Result<Plan> {
+    let mut tx = authorize(store.write()?, actor, "store.import", "store")?;
+    let mut plan = Plan::default();
+    let mut audit_ids: HashSet<String> = HashSet::new();
+    tx.audit_newest_first(&mut |event| {
+        audit_ids.insert(event.id);
+        Ok(true)
+    })?;
+    let imported_orgs: HashSet<&str> =
+        lines.iter().filter_map(|l| if let Line::Org(o) = l { Some(o.id.as_str()) } else { None }).collect();
+    for line in lines {
+        match line {
+            Line::Header { .. } => {}
+            Line::Org(org) => {
+                let action = match tx.org(&org.id)? {
+                    None => Action::Create,
+                    Some(existing) if existing == *org => Action::Unchanged,
+                    Some(existing) if existing.updated_at < org.updated_at => Action::Update,
+                    Some(_) => {
+                        plan.conflicts.push(Conflict {
+                            kind: "org",
+                            id: org.id.clone(),
+                            reason: "the store's version is as new or newer, and different".into(),
+                        });
+                        Action::Conflict
+                    }
+                };
+                if matches!(action, Action::Create | Action::Update) {
+                    tx.put_org(org)?;
+                }
+                plan.count("org", action);
+            }
+            Line::Mapping(mapping) => {
+                let existing = tx.mapping(&mapping.mapping_id)?;
+                let org_known = imported_orgs.contains(mapping.org_id.as_str()) || tx.org(&mapping.org_id)?.is_some();
+                let taken = tx
+                    .mappings_of_external(&mapping.integration, &mapping.external_org_id)?
+                    .into_iter()
+                    .any(|other| other.mapping_id != mapping.mapping_id && other.org_id == mapping.org_id);
+                let action = match &existing {
+                    _ if !org_known => {
+                        conflict(&mut plan, mapping, "its organization is neither in the store nor in the import")
+                    }
+                    _ if taken => conflict(
+                        &mut plan,
+                        mapping,
+                        "its organization already maps this external ID in another mapping",
+                    ),
+                    None => Action::Create,
+                    Some(current) if current == mapping => Action::Unchanged,
+                    Some(current) if current.revision < mapping.revision => Action::Update,
+                    Some(_) => conflict(
+                        &mut plan,
+                        mapping,
+                        "the store's version is at the same or a later revision, and different",
+                    ),
+                };
+                if matches!(action, Action::Create | Action::Update) {
+                    tx.put_mapping(existing.as_ref(), mapping)?;
+                }
+                plan.count("mapping", action);
+            }
+            Line::Access(grant) => {
+                let action = match tx.access(&grant.actor)? {
+                    None => Action::Create,
+                    Some(existing) if existing == *grant => Action::Unchanged,
+                    // An import may add permissions, never take them away (it could lock
+                    // everyone out): `orgmap access revoke` does that, with its safeguard.
+                    Some(existing) if existing.can_manage_config() && !grant.can_manage_config() => {
+                        plan.conflicts.push(Conflict {
+                            kind: "access",
+                            id: grant.actor.clone(),
+                            reason: "it would take manage-config away; use `orgmap access revoke`".into(),
+                        });
+                        Action::Conflict
+                    }
+                    Some(_) => Action::Update,
+                };
+                if matches!(action, Action::Create | Action::Update) {
+                    tx.put_access(grant)?;
+                }
+                plan.count("access", action);
+            }
+            Line::Audit(event) => {
+                let action = if audit_ids.insert(event.id.clone()) { Action::Create } else { Action::Unchanged };
+                if action == Action::Create {
+                    tx.append_audit(event)?;
+                }
+                plan.count("audit", action);
+            }
+        }
+    }
+    if dry_run || !plan.changes() {
+        return Ok(plan);
+    }
+    let mut event = AuditEvent::new(actor, "store.import", "store".into());
+    event.after = Some(serde_json::to_value(&plan)?);
+    tx.append_audit(&event)?;
+    tx.commit()?;
+    plan.applied = true;
+    Ok(plan)
+}
+
+fn conflict(plan: &mut Plan, mapping: &Mapping, reason: &str) -> Action {
+    plan.conflicts.push(Conflict { kind: "mapping", id: mapping.mapping_id.clone(), reason: reason.into() });
+    Action::Conflict
+}
