@@ -111,9 +111,36 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
+/// `get` alone, parsed without building every other command: `get` runs once per workflow step,
+/// where start-up is most of its cost. Anything it does not accept (help, errors, other
+/// commands) goes through the full parser, which gives the same results and messages.
+#[derive(Debug, Parser)]
+#[command(name = "orgmap")]
+struct GetOnly {
+    #[command(flatten)]
+    globals: GlobalArgs,
+    #[command(subcommand)]
+    command: GetCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum GetCommand {
+    Get(commands::get::GetArgs),
+}
+
+fn parse() -> Result<Cli, clap::Error> {
+    if std::env::args_os().any(|a| a == "get")
+        && let Ok(fast) = GetOnly::try_parse()
+    {
+        let GetCommand::Get(args) = fast.command;
+        return Ok(Cli { globals: fast.globals, command: Command::Get(args) });
+    }
+    Cli::try_parse()
+}
+
 /// Runs orgmap with the process's arguments and returns its exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(err) if err.use_stderr() && std::env::args_os().any(|a| a == "--json") => {
             let rendered = err.render().to_string();
