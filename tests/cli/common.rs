@@ -361,3 +361,20 @@ pub mod deadline {
         status.map(|status| Output { status, stdout, stderr })
     }
 }
+
+/// A small deterministic generator, seeded per run and printed, so that a failing random test can
+/// be replayed.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}

@@ -4,19 +4,7 @@
 use std::process::Stdio;
 use std::time::{Duration, SystemTime};
 
-use crate::common::TestEnv;
-
-/// A small deterministic generator, seeded per run and printed, so that a failure can be replayed.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+use crate::common::{TestEnv, XorShift};
 
 const ORGS: usize = 12;
 const ROUNDS: usize = 120;

@@ -13,27 +13,11 @@ use std::time::{Duration, Instant, SystemTime};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::common::{ADMIN, TEST_CONFIG, TestEnv};
+use crate::common::{ADMIN, TEST_CONFIG, TestEnv, XorShift};
 use crate::fixture::FixtureServer;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// A small deterministic generator, seeded per run and printed, so that a failure can be replayed.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// `ORGMAP_CRASH_SEED` when set, else a fresh seed; printed either way.
 fn seed(what: &str) -> u64 {
