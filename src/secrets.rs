@@ -145,19 +145,16 @@ fn run_secret_command(argv: &[String]) -> Result<String, String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|err| format!("could not be started: {err}"))?;
+    // Read while it runs: a command that prints more than a pipe holds would otherwise block.
+    let mut stdout = child.stdout.take().ok_or("has no output")?;
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        (&mut stdout).take(MAX_SECRET_FILE_BYTES + 1).read_to_end(&mut out).map(|_| out)
+    });
     let started = Instant::now();
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(status)) => {
-                let mut out = String::new();
-                if let Some(mut stdout) = child.stdout.take() {
-                    stdout.read_to_string(&mut out).map_err(|err| format!("printed unreadable output: {err}"))?;
-                }
-                if !status.success() {
-                    return Err(format!("failed ({status})"));
-                }
-                return Ok(out.trim_end_matches(['\n', '\r']).to_owned());
-            }
+            Ok(Some(status)) => break status,
             Ok(None) if started.elapsed() > COMMAND_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -166,7 +163,19 @@ fn run_secret_command(argv: &[String]) -> Result<String, String> {
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(err) => return Err(err.to_string()),
         }
+    };
+    let out = reader
+        .join()
+        .map_err(|_| "its output could not be read".to_owned())?
+        .map_err(|err| format!("printed unreadable output: {err}"))?;
+    if !status.success() {
+        return Err(format!("failed ({status})"));
     }
+    if out.len() as u64 > MAX_SECRET_FILE_BYTES {
+        return Err(format!("printed more than {MAX_SECRET_FILE_BYTES} bytes"));
+    }
+    let text = String::from_utf8(out).map_err(|_| "printed something that is not text".to_owned())?;
+    Ok(text.trim_end_matches(['\n', '\r']).to_owned())
 }
 
 /// Collects every secret and token seen in a run and removes them from text about to be shown.
@@ -272,6 +281,14 @@ mod tests {
         assert_eq!(resolve(&command, &env_of(&[]), &redactor).unwrap().expose(), "from-command");
         let failing = SecretRef { env: None, command: Some(vec!["false".into()]), file: None };
         assert!(resolve(&failing, &env_of(&[]), &redactor).is_err());
+        // More output than a pipe holds must not block the command (regression: it waited for its
+        // timeout).
+        let long = SecretRef {
+            env: None,
+            command: Some(vec!["sh".into(), "-c".into(), "head -c 200000 /dev/zero | tr '\\0' x".into()]),
+            file: None,
+        };
+        assert_eq!(resolve(&long, &env_of(&[]), &redactor).unwrap().expose().len(), 200_000);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s");
         std::fs::write(&path, "from-file\n").unwrap();
