@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::Integration;
-use super::requests::{AuthSpec, Filter, OAuth2Spec, RecordsSpec, SourceSpec};
+use super::requests::{AuthSpec, Filter, OAuth2Spec, RecordsSpec, RequestSpec, SourceSpec};
 use crate::template::Template;
 
 /// What templates in one place of the config may read.
@@ -38,6 +38,22 @@ impl Scope<'_> {
                     "{at}: {{{variable}}} is not defined (use env.NAME, secret.NAME from [secrets], vars.NAME from [vars], steps.STEP.KEY of an earlier step, or in test_connection external_org_id, external_org_name, metadata.KEY)"
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// Checks every template of a request: URL, headers, query, JSON and form bodies.
+    fn check_request(&self, at: &str, request: &RequestSpec) -> Result<(), String> {
+        self.check(&format!("{at}.url"), &request.url)?;
+        self.check_all(&format!("{at}.headers"), request.headers.iter().map(|(k, v)| (k.clone(), v)))?;
+        for (key, value) in &request.query {
+            check_toml_strings(self, &format!("{at}.query.{key}"), value)?;
+        }
+        if let Some(json) = &request.json {
+            check_toml_strings(self, &format!("{at}.json"), json)?;
+        }
+        if let Some(form) = &request.form {
+            self.check_all(&format!("{at}.form"), form.iter().map(|(k, v)| (k.clone(), v)))?;
         }
         Ok(())
     }
@@ -117,14 +133,7 @@ pub(super) fn check_integration(integration: &Integration) -> Result<(), String>
         if !names.insert(step.name.clone()) {
             return Err(format!("{at}: a step named {:?} is declared twice", step.name));
         }
-        scope.check(&format!("{at}.url"), &step.url)?;
-        scope.check_all(&format!("{at}.headers"), step.headers.iter().map(|(k, v)| (k.clone(), v)))?;
-        for (key, value) in &step.query {
-            check_toml_strings(&scope, &format!("{at}.query.{key}"), value)?;
-        }
-        if let Some(json) = &step.json {
-            check_toml_strings(&scope, &format!("{at}.json"), json)?;
-        }
+        scope.check_request(&at, &step.request())?;
         scope.check_all(&format!("{at}.defaults"), step.defaults.iter().map(|(k, v)| (k.clone(), v)))?;
         for key in step.extract.keys().chain(step.defaults.keys()) {
             scope.steps.insert(format!("steps.{}.{key}", step.name));
@@ -155,19 +164,8 @@ pub(super) fn check_integration(integration: &Integration) -> Result<(), String>
     match &integration.list_organizations {
         None => {}
         Some(SourceSpec::Http(http)) => {
-            let at = "list_organizations";
-            scope.check(&format!("{at}.url"), &http.url)?;
-            scope.check_all(&format!("{at}.headers"), http.headers.iter().map(|(k, v)| (k.clone(), v)))?;
-            for (key, value) in &http.query {
-                check_toml_strings(&scope, &format!("{at}.query.{key}"), value)?;
-            }
-            if let Some(json) = &http.json {
-                check_toml_strings(&scope, &format!("{at}.json"), json)?;
-            }
-            if let Some(form) = &http.form {
-                scope.check_all(&format!("{at}.form"), form.iter().map(|(k, v)| (k.clone(), v)))?;
-            }
-            check_records(at, &http.records)?;
+            scope.check_request("list_organizations", &http.request())?;
+            check_records("list_organizations", &http.records)?;
         }
         Some(SourceSpec::Command { argv, records, .. }) => {
             if argv.is_empty() {
@@ -183,19 +181,9 @@ pub(super) fn check_integration(integration: &Integration) -> Result<(), String>
         ("validate", integration.validate.as_ref().map(|v| v.request())),
     ];
     for (at, request) in checked_requests {
-        let Some(test) = request else { continue };
+        let Some(request) = request else { continue };
         scope.allow_mapping = true;
-        scope.check(&format!("{at}.url"), &test.url)?;
-        scope.check_all(&format!("{at}.headers"), test.headers.iter().map(|(k, v)| (k.clone(), v)))?;
-        for (key, value) in &test.query {
-            check_toml_strings(&scope, &format!("{at}.query.{key}"), value)?;
-        }
-        if let Some(json) = &test.json {
-            check_toml_strings(&scope, &format!("{at}.json"), json)?;
-        }
-        if let Some(form) = &test.form {
-            scope.check_all(&format!("{at}.form"), form.iter().map(|(k, v)| (k.clone(), v)))?;
-        }
+        scope.check_request(at, &request)?;
     }
     Ok(())
 }

@@ -359,6 +359,15 @@ cache_ttl = "15m"
     }
 
     #[test]
+    fn every_template_of_a_step_is_checked_its_form_too() {
+        // Regression: a step's form body was not checked, so an undefined variable there failed
+        // only when the request was sent.
+        let text = "[integrations.h]\ndisplay_name = \"H\"\nsupports_org_mapping = true\n[[integrations.h.steps]]\nname = \"login\"\nurl = \"https://h.example/login\"\nmethod = \"POST\"\nform = { user = \"{vars.nope}\" }\nextract = { token = \"$.token\" }\n";
+        let err = Config::parse(text, None).unwrap_err().to_string();
+        assert!(err.contains("steps[0].form.user") && err.contains("{vars.nope}"), "{err}");
+    }
+
+    #[test]
     fn unknown_integration_lists_the_available_ones() {
         let config = Config::parse(
             "[integrations.a]\ndisplay_name = \"A\"\nsupports_org_mapping = true\n[integrations.b]\ndisplay_name = \"B\"\nsupports_org_mapping = false\n",
