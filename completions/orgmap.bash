@@ -70,6 +70,9 @@ _orgmap() {
             orgmap,set)
                 cmd="orgmap__subcmd__set"
                 ;;
+            orgmap,store)
+                cmd="orgmap__subcmd__store"
+                ;;
             orgmap,test)
                 cmd="orgmap__subcmd__test"
                 ;;
@@ -154,6 +157,9 @@ _orgmap() {
             orgmap__subcmd__help,set)
                 cmd="orgmap__subcmd__help__subcmd__set"
                 ;;
+            orgmap__subcmd__help,store)
+                cmd="orgmap__subcmd__help__subcmd__store"
+                ;;
             orgmap__subcmd__help,test)
                 cmd="orgmap__subcmd__help__subcmd__test"
                 ;;
@@ -186,6 +192,12 @@ _orgmap() {
                 ;;
             orgmap__subcmd__help__subcmd__org,show)
                 cmd="orgmap__subcmd__help__subcmd__org__subcmd__show"
+                ;;
+            orgmap__subcmd__help__subcmd__store,migrate)
+                cmd="orgmap__subcmd__help__subcmd__store__subcmd__migrate"
+                ;;
+            orgmap__subcmd__help__subcmd__store,roles)
+                cmd="orgmap__subcmd__help__subcmd__store__subcmd__roles"
                 ;;
             orgmap__subcmd__org,activate)
                 cmd="orgmap__subcmd__org__subcmd__activate"
@@ -229,6 +241,24 @@ _orgmap() {
             orgmap__subcmd__org__subcmd__help,show)
                 cmd="orgmap__subcmd__org__subcmd__help__subcmd__show"
                 ;;
+            orgmap__subcmd__store,help)
+                cmd="orgmap__subcmd__store__subcmd__help"
+                ;;
+            orgmap__subcmd__store,migrate)
+                cmd="orgmap__subcmd__store__subcmd__migrate"
+                ;;
+            orgmap__subcmd__store,roles)
+                cmd="orgmap__subcmd__store__subcmd__roles"
+                ;;
+            orgmap__subcmd__store__subcmd__help,help)
+                cmd="orgmap__subcmd__store__subcmd__help__subcmd__help"
+                ;;
+            orgmap__subcmd__store__subcmd__help,migrate)
+                cmd="orgmap__subcmd__store__subcmd__help__subcmd__migrate"
+                ;;
+            orgmap__subcmd__store__subcmd__help,roles)
+                cmd="orgmap__subcmd__store__subcmd__help__subcmd__roles"
+                ;;
             *)
                 ;;
         esac
@@ -236,7 +266,7 @@ _orgmap() {
 
     case "${cmd}" in
         orgmap)
-            opts="-q -v -h -V --config --store --json --quiet --verbose --no-input --color --help --version init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help"
+            opts="-q -v -h -V --config --store --json --quiet --verbose --no-input --color --help --version init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -698,7 +728,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__help)
-            opts="init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help"
+            opts="init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1089,6 +1119,48 @@ _orgmap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orgmap__subcmd__help__subcmd__store)
+            opts="migrate roles"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__help__subcmd__store__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__help__subcmd__store__subcmd__roles)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orgmap__subcmd__help__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1144,12 +1216,16 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__init)
-            opts="-q -v -h --config --store --json --quiet --verbose --no-input --color --help"
+            opts="-q -v -h --role-prefix --apply-roles --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --role-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1660,6 +1736,140 @@ _orgmap() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__store)
+            opts="-q -v -h --config --store --json --quiet --verbose --no-input --color --help migrate roles help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__store__subcmd__help)
+            opts="migrate roles help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__store__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__store__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__store__subcmd__help__subcmd__roles)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__store__subcmd__migrate)
+            opts="-q -v -h --config --store --json --quiet --verbose --no-input --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__store__subcmd__roles)
+            opts="-q -v -h --apply --config --store --json --quiet --verbose --no-input --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

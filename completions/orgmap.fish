@@ -25,7 +25,7 @@ function __fish_orgmap_using_subcommand
 end
 
 complete -c orgmap -n "__fish_orgmap_needs_command" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_needs_command" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_needs_command" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_needs_command" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -53,20 +53,23 @@ complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "doctor" -d 'Check the
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "export" -d 'Write everything the store holds as JSON lines (a backup)'
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "import" -d 'Read an export back into the store (a restore, or a move between stores)'
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "access" -d 'Manage who holds manage-config (needed for every change)'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "store" -d 'Migrate the store\'s schema; set up PostgreSQL roles'
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l role-prefix -d 'PostgreSQL: name the roles PREFIX_manager and PREFIX_reader' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l apply-roles -d 'PostgreSQL: create the roles and grant their privileges (needs a role that may create roles)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l json -d 'Print results as JSON (errors too, on stderr)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -s q -l quiet -d 'Print no status messages'
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -84,7 +87,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_s
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l name -d 'Its display name' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -94,7 +97,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -105,7 +108,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -115,7 +118,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -125,7 +128,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -135,7 +138,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -s h -l help -d 'Print help'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -152,7 +155,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "activate" -d 'Activate an organization again'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -164,7 +167,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -s h -l help
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -s s -l search -d 'Only organizations whose name or ID contains this text (case-insensitive)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l limit -d 'Show at most N organizations' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -177,7 +180,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -s v -l verbose 
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand refresh" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand refresh" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand refresh" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand refresh" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -192,7 +195,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l label -d 'A label 
 complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l meta -d 'Set metadata KEY to the string VALUE (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l meta-json -d 'Set metadata KEY to a typed JSON value: number, boolean, list, object (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -211,7 +214,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l meta-json -d 'Set
 complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l unset-meta -d 'Remove metadata KEY (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l if-revision -d 'Refuse the edit unless the mapping is still at this revision' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -229,7 +232,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -s h -l help -d 'Pri
 complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l org -d 'The organization, when TARGET is an integration [env: ORGMAP_ORG]' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l mapping-id -d 'Which of several mappings, when TARGET is an integration' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -242,7 +245,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -s h -l help -d 'Pr
 complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l org -d 'Only this organization\'s mappings' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l integration -d 'Only this integration\'s mappings' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -259,7 +262,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l org -d 'The organi
 complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l mapping-id -d 'Which of several mappings (its ID or a unique prefix)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l field -d 'Print only this field: external_org_id, external_org_name, label, mapping_id, metadata.KEY, ...' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -276,7 +279,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l meta -d 'Set metad
 complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l meta-json -d 'Set metadata KEY to a typed JSON value: number, boolean, list, object (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l unset-meta -d 'Remove metadata KEY (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -288,7 +291,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand set" -s v -l verbose -d 'S
 complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -304,7 +307,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l integration -d 'W
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l retries -d 'Try a test that timed out, was throttled or met a server error up to N more times' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l concurrency -d 'Tests in flight at once' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -320,7 +323,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l actor -d 'Only e
 complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l since -d 'Only events since a time (2026-11-01T00:00:00Z) or for a duration back (24h, 7d)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l limit -d 'Show at most N events (0 = all)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -330,7 +333,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -s v -l verbose -d 
 complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -342,7 +345,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l no-input -d 'Ne
 complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -s o -l output -d 'Write to this file (created with mode 0600) instead of stdout' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -352,7 +355,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand export" -s v -l verbose -d
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -363,7 +366,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand import" -s v -l verbose -d
 complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -377,7 +380,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_see
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -f -a "list" -d 'List who holds which permissions'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -387,7 +390,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_su
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -397,7 +400,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_su
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -410,8 +413,45 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_su
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Take manage-config away from an actor (the last holder cannot be removed)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "list" -d 'List who holds which permissions'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -f -a "migrate" -d 'Bring the store\'s schema up to this orgmap\'s version (run after upgrading orgmap)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -f -a "roles" -d 'Print (or apply) the SQL that creates the reader and manager roles of a PostgreSQL store'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -l apply -d 'Create the roles and grant their privileges now (needs a role that may create roles)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Bring the store\'s schema up to this orgmap\'s version (run after upgrading orgmap)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "roles" -d 'Print (or apply) the SQL that creates the reader and manager roles of a PostgreSQL store'
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l store -d 'The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -420,26 +460,27 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -s q -l quiet
 complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "init" -d 'Create the store; you hold manage-config in it first'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "org" -d 'Manage your customer organizations'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "integrations" -d 'Show the integrations declared in integrations.toml'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "discover" -d 'List an integration\'s external organizations'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "refresh" -d 'Fetch external organizations now and report what changed'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "map" -d 'Map an organization to an external organization'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "edit" -d 'Change one mapping'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "unmap" -d 'Delete a mapping'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "list" -d 'List mappings'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "get" -d 'Get an organization\'s mapping for an integration (for workflows)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "set" -d 'Create or update an organization\'s mapping (for workflows)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "lookup" -d 'Find the organizations mapped to an external organization'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "test" -d 'Test that mappings reach their external organizations'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "audit" -d 'Show the audit log, newest first'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "doctor" -d 'Check the config and the store, and repair damaged indexes'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "export" -d 'Write everything the store holds as JSON lines (a backup)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "import" -d 'Read an export back into the store (a restore, or a move between stores)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "access" -d 'Manage who holds manage-config (needed for every change)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "init" -d 'Create the store; you hold manage-config in it first'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "org" -d 'Manage your customer organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "integrations" -d 'Show the integrations declared in integrations.toml'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "discover" -d 'List an integration\'s external organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "refresh" -d 'Fetch external organizations now and report what changed'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "map" -d 'Map an organization to an external organization'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "edit" -d 'Change one mapping'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "unmap" -d 'Delete a mapping'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "list" -d 'List mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "get" -d 'Get an organization\'s mapping for an integration (for workflows)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "set" -d 'Create or update an organization\'s mapping (for workflows)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "lookup" -d 'Find the organizations mapped to an external organization'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "test" -d 'Test that mappings reach their external organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "audit" -d 'Show the audit log, newest first'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "doctor" -d 'Check the config and the store, and repair damaged indexes'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "export" -d 'Write everything the store holds as JSON lines (a backup)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "import" -d 'Read an export back into the store (a restore, or a move between stores)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "access" -d 'Manage who holds manage-config (needed for every change)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "store" -d 'Migrate the store\'s schema; set up PostgreSQL roles'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "add" -d 'Add an organization (adding an identical one again changes nothing)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "list" -d 'List organizations'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "show" -d 'Show an organization and all its mappings'
@@ -449,3 +490,5 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subc
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "grant" -d 'Grant manage-config to an actor (an ORGMAP_ACTOR name or an OS user)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "revoke" -d 'Take manage-config away from an actor (the last holder cannot be removed)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "list" -d 'List who holds which permissions'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "migrate" -d 'Bring the store\'s schema up to this orgmap\'s version (run after upgrading orgmap)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from store" -f -a "roles" -d 'Print (or apply) the SQL that creates the reader and manager roles of a PostgreSQL store'

@@ -47,8 +47,8 @@ pub struct GlobalArgs {
     /// The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]
     #[arg(long, global = true, env = "ORGMAP_CONFIG", value_name = "PATH", hide_env_values = true)]
     pub config: Option<PathBuf>,
-    /// The store directory [default: the XDG data dir, e.g. ~/.local/share/orgmap]
-    #[arg(long, global = true, env = "ORGMAP_STORE", value_name = "PATH", hide_env_values = true)]
+    /// The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]
+    #[arg(long, global = true, env = "ORGMAP_STORE", value_name = "DIR|URL", hide_env_values = true)]
     pub store: Option<PathBuf>,
     /// Print results as JSON (errors too, on stderr)
     #[arg(long, global = true)]
@@ -98,6 +98,8 @@ pub enum Command {
     Import(commands::import::ImportArgs),
     #[command(subcommand)]
     Access(commands::access::AccessCommand),
+    #[command(subcommand)]
+    Store(commands::store::StoreCommand),
     Completions(commands::completions::CompletionsArgs),
 }
 
@@ -220,6 +222,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> crate::error::Result<u8> {
         Command::Import(args) => commands::import::run(ctx, args),
         Command::Doctor(args) => return commands::doctor::run(ctx, args),
         Command::Access(cmd) => commands::access::run(ctx, cmd),
+        Command::Store(cmd) => commands::store::run(ctx, cmd),
         Command::Completions(args) => commands::completions::run(ctx, args),
         // A failed test is an outcome, reported like any other, with its own exit code.
         Command::Test(args) => return commands::test::run(ctx, args),

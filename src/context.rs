@@ -45,10 +45,14 @@ impl Ctx {
         Ok(self.config.get_or_init(|| loaded))
     }
 
-    /// Where the store is: `--store`, `ORGMAP_STORE`, else the XDG data directory.
+    /// Where the store is: `--store` or `ORGMAP_STORE`, else the config's `[store] url`, else the
+    /// XDG data directory.
     pub fn location(&self) -> Result<Location> {
         if let Some(path) = &self.globals.store {
-            return Ok(Location::Redb(path.clone()));
+            return Location::parse(path.as_os_str());
+        }
+        if let Some(url) = &self.config()?.store.url {
+            return Location::parse(url.as_ref());
         }
         use etcetera::BaseStrategy;
         let dirs = etcetera::choose_base_strategy().map_err(|err| Error::Usage {
@@ -61,6 +65,10 @@ impl Ctx {
     /// How long to wait for the store: `ORGMAP_LOCK_TIMEOUT` (seconds, or a duration like 30s).
     pub fn open_options(&self) -> Result<OpenOptions> {
         let mut options = OpenOptions::default();
+        // Only a store named by the config takes its password from the config.
+        if self.globals.store.is_none() {
+            options.postgres_password = self.config()?.store.password.clone();
+        }
         if let Ok(text) = std::env::var("ORGMAP_LOCK_TIMEOUT") {
             options.lock_timeout = parse_timeout(&text).ok_or_else(|| {
                 Error::usage(
@@ -108,8 +116,12 @@ impl Ctx {
         let actor = self.actor()?;
         let explicit = self.globals.config.clone();
         let printer = self.printer.clone();
-        Ok(Workflow::new(self.location()?, &actor, move || load_config(explicit.as_deref(), &printer))
-            .with_options(self.open_options()?))
+        let loaded = self.config.get().cloned();
+        let load = move || match &loaded {
+            Some(config) => Ok(config.clone()),
+            None => load_config(explicit.as_deref(), &printer),
+        };
+        Ok(Workflow::new(self.location()?, &actor, load).with_options(self.open_options()?))
     }
 
     /// Whether to draw progress bars: a person is there and `-q` was not given.

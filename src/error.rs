@@ -35,9 +35,15 @@ pub enum Error {
     StoreTooNew { path: PathBuf, found: u32, supported: u32 },
     #[error("cannot use the store at {}: {detail}", path.display())]
     StoreAccess { path: PathBuf, detail: String },
+    #[error("cannot open the store {store}: {detail}")]
+    StoreUnreachable { store: String, detail: String, hint: String },
+    #[error("the store {store} has schema version {found}; this orgmap needs {supported}")]
+    StoreOutdated { store: String, found: u32, supported: u32 },
 
     #[error("{actor} may not {action}: the manage-config permission is needed")]
     PermissionDenied { actor: String, action: String },
+    #[error("database role {role} may not {action}{}", detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    RoleDenied { role: String, action: String, manager: Option<String>, detail: Option<String> },
 
     #[error("organization '{org}' not found")]
     OrgNotFound { org: String },
@@ -113,13 +119,15 @@ impl Error {
             | Error::Config { .. }
             | Error::NotConfigured { .. } => 5,
             Error::External { .. } => 7,
-            Error::PermissionDenied { .. } => 6,
+            Error::PermissionDenied { .. } | Error::RoleDenied { .. } => 6,
             Error::OrgInactive { .. } => 8,
             Error::StoreMissing { .. }
             | Error::StoreBusy { .. }
             | Error::StoreDamaged { .. }
             | Error::StoreTooNew { .. }
-            | Error::StoreAccess { .. } => 9,
+            | Error::StoreAccess { .. }
+            | Error::StoreUnreachable { .. }
+            | Error::StoreOutdated { .. } => 9,
             Error::Conflict { .. } => 10,
             Error::Cancelled => 130,
             Error::Io(_) | Error::Internal(_) => 1,
@@ -134,8 +142,9 @@ impl Error {
             Error::StoreBusy { .. } => "store_busy",
             Error::StoreDamaged { .. } => "store_damaged",
             Error::StoreTooNew { .. } => "store_too_new",
-            Error::StoreAccess { .. } => "store_unavailable",
-            Error::PermissionDenied { .. } => "permission_denied",
+            Error::StoreAccess { .. } | Error::StoreUnreachable { .. } => "store_unavailable",
+            Error::StoreOutdated { .. } => "store_outdated",
+            Error::PermissionDenied { .. } | Error::RoleDenied { .. } => "permission_denied",
             Error::OrgNotFound { .. } => "org_not_found",
             Error::MappingNotFound { .. } => "mapping_not_found",
             Error::NoMapping { .. } => "no_mapping",
@@ -177,6 +186,16 @@ impl Error {
             Error::StoreAccess { .. } => {
                 Some("check that the store directory exists and that you may read and write it".into())
             }
+            Error::StoreUnreachable { hint, .. } => Some(hint.clone()),
+            Error::StoreOutdated { .. } => {
+                Some("run `orgmap store migrate` (with a role that owns the store's schema), then retry".into())
+            }
+            Error::RoleDenied { role, manager: Some(manager), .. } => Some(format!(
+                "the store's owner can let it change the store: GRANT {manager} TO {role};  (`orgmap store roles` prints the whole setup)"
+            )),
+            Error::RoleDenied { .. } => Some(
+                "the store's owner sets up roles with `orgmap store roles --apply`, then grants the manager role to this login role".into(),
+            ),
             Error::PermissionDenied { .. } => Some(
                 "ask a holder of manage-config to run `orgmap access grant <actor>`; `orgmap access list` shows who holds it".into(),
             ),

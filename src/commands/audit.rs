@@ -81,11 +81,20 @@ pub fn run(ctx: &Ctx, args: AuditArgs) -> Result<()> {
         ctx.printer.status("no audit events match");
         return Ok(());
     }
-    let mut rows = table::new(&["TIME", "ACTOR", "ACTION", "TARGET", "OUTCOME"]);
+    // On PostgreSQL the server records the database role beside the orgmap actor.
+    let with_roles = events.iter().any(|e| e.db_role.is_some());
+    let mut headers = vec!["TIME", "ACTOR"];
+    if with_roles {
+        headers.push("DB ROLE");
+    }
+    headers.extend(["ACTION", "TARGET", "OUTCOME"]);
+    let mut rows = table::new(&headers);
     for event in &events {
-        rows.add_row(vec![
-            event.at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
-            sanitize(&event.actor).into_owned(),
+        let mut row = vec![event.at.strftime("%Y-%m-%d %H:%M:%S").to_string(), sanitize(&event.actor).into_owned()];
+        if with_roles {
+            row.push(sanitize(event.db_role.as_deref().unwrap_or("-")).into_owned());
+        }
+        row.extend([
             event.action.clone(),
             sanitize(&event.target).into_owned(),
             match event.outcome {
@@ -93,6 +102,7 @@ pub fn run(ctx: &Ctx, args: AuditArgs) -> Result<()> {
                 Outcome::Denied => "denied".to_owned(),
             },
         ]);
+        rows.add_row(row);
     }
     ctx.printer.table(&rows)
 }

@@ -18,6 +18,7 @@ pub mod map;
 pub mod org;
 pub mod refresh;
 pub mod set;
+pub mod store;
 pub mod test;
 pub mod unmap;
 

@@ -42,6 +42,19 @@ pub struct Config {
     /// Where it was read from; `None` when no file was found.
     pub path: Option<PathBuf>,
     pub integrations: BTreeMap<String, Integration>,
+    /// Where the store is, when neither `--store` nor `ORGMAP_STORE` says.
+    pub store: StoreSettings,
+}
+
+/// The `[store]` table: a PostgreSQL URL (or a directory) and where its password comes from.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Never a value: a secret reference, like an integration's secrets.
+    #[serde(default)]
+    pub password: Option<SecretRef>,
 }
 
 /// One declared integration.
@@ -90,6 +103,8 @@ impl Integration {
 struct ConfigFile {
     #[serde(default)]
     integrations: BTreeMap<IntegrationName, IntegrationFile>,
+    #[serde(default)]
+    store: StoreSettings,
 }
 
 #[derive(Deserialize)]
@@ -244,7 +259,11 @@ impl Config {
                 hint: Some("fix the value named; the README documents templates and secret references".into()),
             })?;
         }
-        Ok(Config { path, integrations })
+        check_store(&file.store).map_err(|message| Error::Config {
+            message: format!("invalid config {shown}: store: {message}"),
+            hint: Some("the password never goes in the config: name a secret (env, command or file) instead".into()),
+        })?;
+        Ok(Config { path, integrations, store: file.store })
     }
 
     /// The names of all declared integrations, sorted.
@@ -268,6 +287,21 @@ impl Config {
             Err(Error::MappingNotSupported { name: name.to_owned() })
         }
     }
+}
+
+fn check_store(store: &StoreSettings) -> Result<(), String> {
+    if let Some(url) = &store.url
+        && crate::store::postgres::is_postgres_url(url)
+    {
+        let parsed: postgres::Config = url.parse().map_err(|err| format!("url cannot be read: {err}"))?;
+        if parsed.get_password().is_some() {
+            return Err("url contains a password".into());
+        }
+    }
+    if let Some(reference) = &store.password {
+        reference.check().map_err(|message| format!("password: {message}"))?;
+    }
+    Ok(())
 }
 
 /// Why a config file in the working directory was not loaded.

@@ -87,6 +87,9 @@ pub struct AuditEvent {
     pub id: String,
     pub at: Timestamp,
     pub actor: String,
+    /// The database role of the session that wrote it, on a PostgreSQL store (set by the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_role: Option<String>,
     /// What was done, such as `mapping.create` or `org.rename`.
     pub action: String,
     /// What it was done to, such as `mapping:01J…` or `org:acme`.
@@ -105,6 +108,7 @@ impl AuditEvent {
             id: ulid::Ulid::new().to_string(),
             at: now(),
             actor: actor.to_owned(),
+            db_role: None,
             action: action.to_owned(),
             target,
             org_id: None,

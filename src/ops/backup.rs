@@ -307,7 +307,7 @@ pub fn import(store: &dyn Store, actor: &str, lines: &[Line], dry_run: bool) -> 
             Line::Audit(event) => {
                 let action = if audit_ids.insert(event.id.clone()) { Action::Create } else { Action::Unchanged };
                 if action == Action::Create {
-                    tx.append_audit(event)?;
+                    tx.import_audit(event)?;
                 }
                 plan.count("audit", action);
             }

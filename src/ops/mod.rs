@@ -59,8 +59,9 @@ pub(crate) fn authorize<'s>(
     action: &str,
     target: &str,
 ) -> Result<Box<dyn WriteTx + 's>> {
+    let refusal = tx.server_refusal()?;
     let allowed = tx.access(actor)?.is_some_and(|grant| grant.can_manage_config());
-    if allowed {
+    if allowed && refusal.is_none() {
         return Ok(tx);
     }
     let mut event = AuditEvent::new(actor, action, target.to_owned());
@@ -70,7 +71,16 @@ pub(crate) fn authorize<'s>(
     }
     tx.append_audit(&event)?;
     tx.commit()?;
-    Err(Error::PermissionDenied { actor: actor.to_owned(), action: describe(action) })
+    match refusal {
+        // The server's word comes first: no grant in the store can overrule it.
+        Some(refusal) => Err(Error::RoleDenied {
+            role: refusal.role,
+            action: describe(action),
+            manager: refusal.manager,
+            detail: None,
+        }),
+        None => Err(Error::PermissionDenied { actor: actor.to_owned(), action: describe(action) }),
+    }
 }
 
 /// What an action is, in words, for the refusal message.

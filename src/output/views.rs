@@ -145,6 +145,9 @@ pub struct AuditView<'a> {
     pub id: &'a str,
     pub at: String,
     pub actor: &'a str,
+    /// The database role that wrote it, on a PostgreSQL store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_role: Option<&'a str>,
     pub action: &'a str,
     pub target: &'a str,
     pub org_id: Option<&'a str>,
@@ -160,6 +163,7 @@ impl<'a> From<&'a AuditEvent> for AuditView<'a> {
             id: &e.id,
             at: time(&e.at),
             actor: &e.actor,
+            db_role: e.db_role.as_deref(),
             action: &e.action,
             target: &e.target,
             org_id: e.org_id.as_deref(),

@@ -1,11 +1,12 @@
 //! Where orgs, mappings, access grants and the audit log live.
 //!
-//! The [`Store`] trait hides the backend: redb (embedded, the default) now, a shared PostgreSQL
-//! server later. Domain operations are written once against [`ReadTx`] and [`WriteTx`], so every
+//! The [`Store`] trait hides the backend: redb (embedded, the default) or a shared PostgreSQL
+//! database. Domain operations are written once against [`ReadTx`] and [`WriteTx`], so every
 //! backend gets the same rules; a backend only has to make each write transaction atomic and
 //! durable, and serialize writers.
 
 mod lock;
+pub mod postgres;
 pub mod redb;
 
 use std::path::PathBuf;
@@ -29,11 +30,13 @@ pub enum Access {
 pub struct OpenOptions {
     /// How long to wait for other orgmap processes to let go of the store.
     pub lock_timeout: Duration,
+    /// Where a PostgreSQL store's password comes from, when the config names a secret for it.
+    pub postgres_password: Option<crate::secrets::SecretRef>,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { lock_timeout: Duration::from_secs(10) }
+        OpenOptions { lock_timeout: Duration::from_secs(10), postgres_password: None }
     }
 }
 
@@ -42,14 +45,37 @@ impl Default for OpenOptions {
 pub enum Location {
     /// A directory holding an embedded redb store.
     Redb(PathBuf),
+    /// A schema in a PostgreSQL database, shared by every host that reaches it.
+    Postgres(Box<postgres::PgLocation>),
+}
+
+impl Location {
+    /// A `--store` value: a `postgres://` URL, else a directory.
+    pub fn parse(text: &std::ffi::OsStr) -> Result<Location> {
+        match text.to_str() {
+            Some(url) if postgres::is_postgres_url(url) => {
+                Ok(Location::Postgres(Box::new(postgres::PgLocation::parse(url, &crate::context::process_env)?)))
+            }
+            _ => Ok(Location::Redb(PathBuf::from(text))),
+        }
+    }
 }
 
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::Redb(dir) => write!(f, "{}", dir.display()),
+            Location::Postgres(location) => write!(f, "{location}"),
         }
     }
+}
+
+/// A database role that may not change orgs, mappings or access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub role: String,
+    /// The store's manager role, when its roles are set up.
+    pub manager: Option<String>,
 }
 
 /// Whether `init` made a new store.
@@ -63,6 +89,7 @@ pub enum InitOutcome {
 pub fn open(location: &Location, access: Access, options: &OpenOptions) -> Result<Box<dyn Store>> {
     match location {
         Location::Redb(dir) => Ok(Box::new(redb::RedbStore::open(dir, access, options)?)),
+        Location::Postgres(location) => Ok(Box::new(postgres::PostgresStore::open(location, access, options)?)),
     }
 }
 
@@ -70,6 +97,9 @@ pub fn open(location: &Location, access: Access, options: &OpenOptions) -> Resul
 pub fn init(location: &Location, actor: &str, options: &OpenOptions) -> Result<InitOutcome> {
     match location {
         Location::Redb(dir) => redb::RedbStore::init(dir, actor, options),
+        Location::Postgres(location) => {
+            postgres::PostgresStore::init(location, actor, postgres::schema::DEFAULT_ROLE_PREFIX, options)
+        }
     }
 }
 
@@ -119,12 +149,21 @@ pub trait WriteTx: ReadTx {
     fn put_access(&mut self, grant: &AccessGrant) -> Result<()>;
     fn delete_access(&mut self, actor: &str) -> Result<()>;
     fn append_audit(&mut self, event: &AuditEvent) -> Result<()>;
+    /// Appends an event from another store as it was, keeping the database role it names.
+    fn import_audit(&mut self, event: &AuditEvent) -> Result<()> {
+        self.append_audit(event)
+    }
     /// Replaces an integration's cached list (a cache, not a change: not audited).
     fn put_discovery(&mut self, cache: &DiscoveryCache) -> Result<()>;
     /// Keeps a mapping's last connection test (not a change: not audited, no new revision).
     fn put_test_result(&mut self, result: &TestResult) -> Result<()>;
     /// Rebuilds both mapping indexes from the mapping records; returns how many were indexed.
     fn rebuild_indexes(&mut self) -> Result<u64>;
+    /// Why the server would refuse this session's changes to orgs, mappings or access, where the
+    /// backend has a server that decides; `None` when it would not refuse.
+    fn server_refusal(&self) -> Result<Option<Refusal>> {
+        Ok(None)
+    }
 
     /// Makes every change durable; dropping the transaction instead discards them.
     fn commit(self: Box<Self>) -> Result<()>;

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{ADMIN, TestEnv, actions};
+use crate::common::{ADMIN, Backend, TestEnv, actions};
 
 const INTRUDER: &str = "intruder";
 
@@ -163,9 +163,7 @@ fn audit_limit_keeps_the_newest_events() {
 fn audit_shows_the_newest_100_events_unless_told_otherwise() {
     let env = TestEnv::initialized();
     {
-        use orgmap::store::{Access, Location, OpenOptions};
-        let store = orgmap::store::open(&Location::Redb(env.store.clone()), Access::Write, &OpenOptions::default())
-            .expect("open store");
+        let store = env.open_store(orgmap::store::Access::Write);
         let mut tx = store.write().expect("write transaction");
         for i in 0..120 {
             let event = orgmap::domain::AuditEvent::new(ADMIN, "test.event", format!("n:{i}"));
@@ -187,9 +185,19 @@ fn audit_prints_a_table_for_people() {
     let stdout = env.ok(&["audit"]);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{stdout}");
-    assert_eq!(lines[0].split_whitespace().collect::<Vec<_>>(), ["TIME", "ACTOR", "ACTION", "TARGET", "OUTCOME"]);
+    let headers: Vec<&str> = lines[0].split_whitespace().collect();
     let row: Vec<&str> = lines[1].split_whitespace().collect();
-    assert_eq!(row[2..], ["admin", "org.create", "org:acme", "ok"], "{stdout}");
+    match env.backend {
+        Backend::Redb => {
+            assert_eq!(headers, ["TIME", "ACTOR", "ACTION", "TARGET", "OUTCOME"]);
+            assert_eq!(row[2..], ["admin", "org.create", "org:acme", "ok"], "{stdout}");
+        }
+        // The server records the database role beside the orgmap actor.
+        Backend::Postgres => {
+            assert_eq!(headers, ["TIME", "ACTOR", "DB", "ROLE", "ACTION", "TARGET", "OUTCOME"]);
+            assert_eq!(row[2..], ["admin", "orgmap_test", "org.create", "org:acme", "ok"], "{stdout}");
+        }
+    }
 }
 
 #[test]

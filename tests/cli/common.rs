@@ -33,21 +33,131 @@ supports_org_mapping = false
 /// The actor that ran `init` and holds manage-config.
 pub const ADMIN: &str = "admin";
 
+/// Which store a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Redb,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of this test run: `ORGMAP_TEST_BACKEND=postgres` runs the store-agnostic
+    /// suites on PostgreSQL, else the embedded store.
+    pub fn of_run() -> Backend {
+        match std::env::var("ORGMAP_TEST_BACKEND").as_deref() {
+            Ok("postgres") => Backend::Postgres,
+            _ => Backend::Redb,
+        }
+    }
+}
+
 pub struct TestEnv {
     pub dir: TempDir,
+    /// The store directory, or the PostgreSQL URL.
     pub store: PathBuf,
     pub config: PathBuf,
+    pub backend: Backend,
+    /// The test's own database, on PostgreSQL.
+    pub database: Option<crate::pg::TestDatabase>,
 }
 
 impl TestEnv {
-    /// An environment with a config and no store yet.
+    /// An environment on the embedded store whatever the run's backend, for what only it has
+    /// (its directory, files, lock file and index tables).
+    pub fn redb() -> Self {
+        TestEnv::on(Backend::Redb)
+    }
+
+    /// [`TestEnv::redb`] with a store created by [`ADMIN`] and an active org `acme`.
+    pub fn redb_with_org() -> Self {
+        let env = TestEnv::initialized_on(Backend::Redb);
+        env.ok(&["org", "add", "acme", "--name", "Acme Corp"]);
+        env
+    }
+
+    /// An environment with a config and no store yet, on this run's backend.
     pub fn new() -> Self {
+        TestEnv::on(Backend::of_run())
+    }
+
+    /// An environment with a config and no store yet, on `backend`.
+    pub fn on(backend: Backend) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = dir.path().join("integrations.toml");
         std::fs::write(&config, TEST_CONFIG).expect("write config");
         std::fs::create_dir_all(dir.path().join("home")).expect("home");
-        let store = dir.path().join("store");
-        TestEnv { dir, store, config }
+        let (store, database) = match backend {
+            Backend::Redb => (dir.path().join("store"), None),
+            Backend::Postgres => {
+                let database = crate::pg::TestDatabase::create();
+                (PathBuf::from(&database.url), Some(database))
+            }
+        };
+        TestEnv { dir, store, config, backend, database }
+    }
+
+    /// An environment on `backend` whose store was created by [`ADMIN`].
+    pub fn initialized_on(backend: Backend) -> Self {
+        let env = TestEnv::on(backend);
+        env.ok(&["init"]);
+        env
+    }
+
+    /// The store as the library names it.
+    pub fn location(&self) -> orgmap::store::Location {
+        orgmap::store::Location::parse(self.store.as_os_str()).expect("store location")
+    }
+
+    /// How the library opens this store: on PostgreSQL, with the test server's password.
+    pub fn open_options(&self) -> orgmap::store::OpenOptions {
+        let mut options = orgmap::store::OpenOptions::default();
+        if self.database.is_some() {
+            options.postgres_password = Some(orgmap::secrets::SecretRef {
+                env: Some(crate::pg::PASSWORD_VAR.into()),
+                command: None,
+                file: None,
+            });
+        }
+        options
+    }
+
+    /// Opens the store through the library.
+    pub fn open_store(&self, access: orgmap::store::Access) -> Box<dyn orgmap::store::Store> {
+        orgmap::store::open(&self.location(), access, &self.open_options()).expect("open store")
+    }
+
+    /// Everything the store keeps, as raw bytes with where it came from: every file of the store
+    /// directory, or every row of every table on PostgreSQL. For checking that no secret is kept.
+    pub fn store_contents(&self) -> Vec<(String, Vec<u8>)> {
+        fn files(dir: &Path, found: &mut Vec<(String, Vec<u8>)>) {
+            for entry in std::fs::read_dir(dir).unwrap_or_else(|err| panic!("read {}: {err}", dir.display())) {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    files(&path, found);
+                } else {
+                    found.push((path.display().to_string(), std::fs::read(&path).expect("read a store file")));
+                }
+            }
+        }
+        let mut found = Vec::new();
+        match &self.database {
+            None => files(&self.store, &mut found),
+            Some(db) => {
+                for table in
+                    db.column("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'orgmap'")
+                {
+                    for row in db.column(&format!("SELECT t::text FROM orgmap.{table} t")) {
+                        found.push((format!("table {table}"), row.into_bytes()));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// The test's PostgreSQL database (panics on the embedded store).
+    pub fn db(&self) -> &crate::pg::TestDatabase {
+        self.database.as_ref().expect("a PostgreSQL test environment")
     }
 
     /// An environment whose store was created by [`ADMIN`].
@@ -77,9 +187,13 @@ impl TestEnv {
     pub fn std_cmd(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_orgmap"));
         for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("ORGMAP_") {
+            let key_text = key.to_string_lossy();
+            if key_text.starts_with("ORGMAP_") || key_text.starts_with("PG") {
                 cmd.env_remove(&key);
             }
+        }
+        if let Some(database) = &self.database {
+            cmd.env("PGPASSWORD", &database.password);
         }
         let home = self.dir.path().join("home");
         cmd.current_dir(self.dir.path())
@@ -254,9 +368,7 @@ impl TestEnv {
     /// Writes `count` mappings of `org` in one transaction through the library, which is much
     /// faster than `count` runs of `map`; each carries `name` as its external name.
     pub fn bulk_mappings(&self, org: &str, integration: &str, count: usize, name: &str) {
-        use orgmap::store::{Access, Location, OpenOptions};
-        let store = orgmap::store::open(&Location::Redb(self.store.clone()), Access::Write, &OpenOptions::default())
-            .expect("open store");
+        let store = self.open_store(orgmap::store::Access::Write);
         let mut tx = store.write().expect("write transaction");
         let at = orgmap::domain::now();
         for i in 0..count {

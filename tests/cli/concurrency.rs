@@ -60,12 +60,7 @@ fn eight_writers_creating_fifty_mappings_each_all_land() {
         400,
         "the by-integration index agrees with the records"
     );
-    let store = orgmap::store::open(
-        &orgmap::store::Location::Redb(env.store.clone()),
-        orgmap::store::Access::Read,
-        &orgmap::store::OpenOptions::default(),
-    )
-    .expect("open store");
+    let store = env.open_store(orgmap::store::Access::Read);
     assert_eq!(store.verify().expect("verify"), Vec::<String>::new());
 }
 
@@ -91,7 +86,7 @@ fn racing_sets_on_an_org_without_a_mapping_create_exactly_one() {
 
 #[test]
 fn a_writer_held_too_long_makes_others_give_up_with_exit_9() {
-    let env = TestEnv::with_org();
+    let env = TestEnv::redb_with_org();
     // Hold the store's lock exclusively, as a long write would.
     let lock = std::fs::OpenOptions::new().write(true).open(env.store.join("orgmap.lock")).expect("lock file");
     lock.lock().expect("lock");

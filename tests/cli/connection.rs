@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
-use std::path::Path;
 use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -624,20 +623,6 @@ fn assert_passed(result: &Value) {
     assert!(result["latency_ms"].is_u64(), "a success has its latency: {result:#}");
 }
 
-/// Every file of the store, read whole.
-fn store_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read the store directory") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            files.extend(store_files(&path));
-        } else {
-            files.push((path.display().to_string(), std::fs::read(&path).expect("read a store file")));
-        }
-    }
-    files
-}
-
 // ---------------------------------------------------------------------------------------------
 // One outcome each.
 
@@ -1108,7 +1093,7 @@ fn no_secret_shows_in_any_output_or_the_store_whatever_the_outcome() {
         let out = site.expect(0, args);
         assert!(!out.stdout.is_empty());
     }
-    for (path, bytes) in store_files(&site.env.store) {
+    for (path, bytes) in site.env.store_contents() {
         assert_no_leak(&path, &String::from_utf8_lossy(&bytes));
     }
 }
@@ -1130,7 +1115,7 @@ fn oauth2_client_credentials_sent_in_a_basic_header_never_show() {
     assert_failed(&result, "credentials_rejected", &["M365_CLIENT_SECRET"]);
     site.expect(7, &["test", &ok]);
     site.expect(0, &["list", "--json"]);
-    for (path, bytes) in store_files(&site.env.store) {
+    for (path, bytes) in site.env.store_contents() {
         assert_no_leak(&path, &String::from_utf8_lossy(&bytes));
     }
 }

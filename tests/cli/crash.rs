@@ -60,12 +60,7 @@ fn sets_killed_at_random_moments_lose_no_acknowledged_write() {
         assert!(stored >= *last, "org{org}: the acknowledged set of round {last} was lost (found round {stored})");
         assert_eq!(out["metadata"]["round"], stored.to_string(), "record and metadata agree");
     }
-    let store = orgmap::store::open(
-        &orgmap::store::Location::Redb(env.store.clone()),
-        orgmap::store::Access::Write,
-        &orgmap::store::OpenOptions::default(),
-    )
-    .expect("the store opens after the crashes");
+    let store = env.open_store(orgmap::store::Access::Write);
     assert_eq!(store.verify().expect("verify"), Vec::<String>::new(), "indexes agree with records");
     drop(store);
     let sets =

@@ -532,20 +532,6 @@ fn assert_absent(what: &str, haystack: &[u8], values: &[String]) {
     }
 }
 
-/// The bytes of every file under `dir`.
-fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|err| panic!("read {}: {err}", dir.display())) {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            found.extend(files_under(&path));
-        } else {
-            found.push((path.display().to_string(), std::fs::read(&path).expect("read store file")));
-        }
-    }
-    found
-}
-
 /// Runs `case` through success, wrong credentials, a revoked app and a stale fallback, in JSON
 /// and human form (with `-v`), and returns every output with the stores used.
 fn every_path(case: &Case) -> (Vec<(String, Output)>, Vec<TestEnv>) {
@@ -599,7 +585,7 @@ fn no_secret_or_token_shows_in_any_output_or_store_file() {
             assert_absent(&format!("{} {what}: stderr", case.name), &out.stderr, &values);
         }
         for env in &envs {
-            let files = files_under(&env.store);
+            let files = env.store_contents();
             assert!(!files.is_empty(), "the store has files");
             for (path, bytes) in files {
                 assert_absent(&format!("{}: store file {path}", case.name), &bytes, &values);

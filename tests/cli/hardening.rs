@@ -122,9 +122,7 @@ fn records<'a>(lines: &'a [Value], kind: &str) -> Vec<&'a Value> {
 /// Rewrites one mapping record in place so that the by-org index keeps an entry for its old
 /// organization: `put_mapping` without `previous` adds the new index entries but leaves the old.
 fn leave_stale_index_entry(env: &TestEnv, mapping: &Value, new_org: &str) {
-    use orgmap::store::{Access, Location, OpenOptions};
-    let store = orgmap::store::open(&Location::Redb(env.store.clone()), Access::Write, &OpenOptions::default())
-        .expect("open store");
+    let store = env.open_store(orgmap::store::Access::Write);
     let mut tx = store.write().expect("write transaction");
     let mut changed: orgmap::domain::Mapping = serde_json::from_value(mapping.clone()).expect("a mapping");
     changed.org_id = new_org.to_owned();
@@ -134,12 +132,7 @@ fn leave_stale_index_entry(env: &TestEnv, mapping: &Value, new_org: &str) {
 
 /// What the library's own check says about the indexes.
 fn verify(env: &TestEnv) -> Vec<String> {
-    let store = orgmap::store::open(
-        &orgmap::store::Location::Redb(env.store.clone()),
-        orgmap::store::Access::Write,
-        &orgmap::store::OpenOptions::default(),
-    )
-    .expect("the store opens");
+    let store = env.open_store(orgmap::store::Access::Write);
     store.verify().expect("verify")
 }
 
@@ -236,7 +229,7 @@ fn doctor_names_a_missing_secret_as_a_warning_and_exits_0() {
 
 #[test]
 fn doctor_reports_a_dangling_index_entry_with_exit_9_and_repair_fixes_it_audited() {
-    let env = TestEnv::with_org();
+    let env = TestEnv::redb_with_org();
     env.ok(&["org", "add", "beta", "--name", "Beta"]);
     let mapping = env.map_json("demo", "100", "acme", &[]);
     let id = mapping["mapping_id"].as_str().unwrap().to_owned();
@@ -759,7 +752,7 @@ fn damaged(original: &[u8], damage: &Damage) -> Vec<u8> {
 
 #[test]
 fn a_damaged_store_file_exits_9_naming_the_store_and_doctor_never_a_panic() {
-    let env = TestEnv::with_org();
+    let env = TestEnv::redb_with_org();
     for i in 0..20 {
         env.ok(&["org", "add", &format!("org{i}"), "--name", &format!("Org {i}")]);
         env.ok(&["map", "demo", &(1000 + i).to_string(), "--org", &format!("org{i}"), "--meta", "k=v"]);
@@ -831,7 +824,7 @@ fn a_damaged_store_file_exits_9_naming_the_store_and_doctor_never_a_panic() {
 #[test]
 // Regression: a corrupted by-org index key makes get --org org8 print org7's external ID (exit 0), not exit 9
 fn a_corrupted_index_key_is_reported_as_damage_not_read_as_another_orgs_mapping() {
-    let env = TestEnv::with_org();
+    let env = TestEnv::redb_with_org();
     env.ok(&["org", "add", "org7", "--name", "Org 7"]);
     env.ok(&["org", "add", "org8", "--name", "Org 8"]);
     env.map("demo", "1007", "org7");

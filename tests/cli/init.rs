@@ -2,21 +2,31 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::common::{ADMIN, TestEnv, actions};
+use crate::common::{ADMIN, Backend, TestEnv, actions};
 
 #[test]
 fn init_creates_the_store_and_reports_it_as_json() {
     let env = TestEnv::new();
     let out = env.json(&["init"]);
     assert_eq!(out["outcome"], "created");
-    assert_eq!(out["store"], env.store.to_str().unwrap());
     assert_eq!(out["actor"], ADMIN);
-    assert!(env.store.join("orgmap.redb").is_file(), "the database file exists");
+    match &env.database {
+        None => {
+            assert_eq!(out["store"], env.store.to_str().unwrap());
+            assert!(env.store.join("orgmap.redb").is_file(), "the database file exists");
+        }
+        Some(db) => {
+            assert_eq!(out["store"], db.url.as_str(), "the URL, no password");
+            assert_eq!(out["roles"]["manager_role"], "orgmap_manager");
+            assert_eq!(out["roles"]["applied"], false);
+            assert!(out["roles"]["sql"].as_str().unwrap().contains("GRANT"), "{out}");
+        }
+    }
 }
 
 #[test]
 fn init_creates_the_store_directory_private_to_its_owner() {
-    let env = TestEnv::initialized();
+    let env = TestEnv::initialized_on(Backend::Redb);
     let mode = std::fs::metadata(&env.store).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o700, "store directory mode is {mode:o}");
 }
@@ -26,7 +36,12 @@ fn init_prints_its_status_on_stderr_and_nothing_on_stdout() {
     let env = TestEnv::new();
     let out = env.run(&["init"]);
     assert!(out.status.success());
-    assert!(out.stdout.is_empty(), "stdout: {}", String::from_utf8_lossy(&out.stdout));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    match env.backend {
+        Backend::Redb => assert!(stdout.is_empty(), "stdout: {stdout}"),
+        // The role setup is a result, to pipe into psql.
+        Backend::Postgres => assert!(stdout.contains("GRANT orgmap_reader TO orgmap_manager"), "stdout: {stdout}"),
+    }
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("created the store"), "{stderr}");
     assert!(stderr.contains("admin holds manage-config"), "{stderr}");
@@ -70,7 +85,7 @@ fn init_on_an_existing_store_changes_nothing() {
 
 #[test]
 fn init_without_a_store_option_uses_the_xdg_data_directory() {
-    let env = TestEnv::new();
+    let env = TestEnv::redb();
     let out = env.cmd().env_remove("ORGMAP_STORE").args(["init"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(env.path().join("home/.local/share/orgmap/orgmap.redb").is_file());
@@ -130,7 +145,7 @@ fn garbage_store(env: &TestEnv) -> Vec<u8> {
 
 #[test]
 fn a_garbage_store_file_exits_9_and_is_left_as_it_was() {
-    let env = TestEnv::new();
+    let env = TestEnv::redb();
     let garbage = garbage_store(&env);
     env.fails(9, &["org", "list"]);
     env.fails(9, &["get", "demo", "--org", "acme"]);
@@ -141,7 +156,7 @@ fn a_garbage_store_file_exits_9_and_is_left_as_it_was() {
 #[test]
 // Regression: a garbage orgmap.redb is reported as store_unavailable (check permissions) instead of store_damaged
 fn a_garbage_store_file_is_reported_as_damaged() {
-    let env = TestEnv::new();
+    let env = TestEnv::redb();
     garbage_store(&env);
     let error = env.json_error(9, &["org", "list"]);
     assert_eq!(error["kind"], "store_damaged", "{error}");
@@ -150,7 +165,7 @@ fn a_garbage_store_file_is_reported_as_damaged() {
 
 #[test]
 fn an_empty_store_file_exits_9() {
-    let env = TestEnv::new();
+    let env = TestEnv::redb();
     std::fs::create_dir_all(&env.store).unwrap();
     std::fs::write(env.store.join("orgmap.redb"), b"").unwrap();
     env.fails(9, &["org", "list"]);
@@ -159,7 +174,7 @@ fn an_empty_store_file_exits_9() {
 
 #[test]
 fn init_where_the_store_path_is_a_file_exits_9() {
-    let env = TestEnv::new();
+    let env = TestEnv::redb();
     std::fs::write(&env.store, b"not a directory").unwrap();
     env.fails(9, &["init"]);
 }

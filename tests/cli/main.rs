@@ -1,6 +1,9 @@
-//! End-to-end tests of the `orgmap` binary on a real redb store on disk.
+//! End-to-end tests of the `orgmap` binary on a real redb store on disk and, for the
+//! store-agnostic suites run with `ORGMAP_TEST_BACKEND=postgres` and the PostgreSQL tests, on a
+//! real PostgreSQL server (see `scripts/with-postgres`).
 
 mod common;
+mod pg;
 
 mod concurrency;
 mod crash;
@@ -24,6 +27,7 @@ mod list;
 mod mapping;
 mod org;
 mod output;
+mod postgres;
 mod properties;
 mod validation;
 mod workflow;

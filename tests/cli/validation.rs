@@ -754,14 +754,13 @@ fn map_json_and_set_json_show_verified() {
 #[test]
 fn the_workflow_api_set_checks_the_id_and_reports_verified() {
     use orgmap::ops::mappings::SetMapping;
-    use orgmap::store::Location;
     use orgmap::workflow::Workflow;
 
     let env = site(&file_config());
     env.ok(&["org", "add", "globex", "--name", "Globex"]);
     let config = env.config.clone();
     let load = move || orgmap::config::Config::load(&config);
-    let workflow = Workflow::new(Location::Redb(env.store.clone()), ADMIN, load.clone());
+    let workflow = Workflow::new(env.location(), ADMIN, load.clone()).with_options(env.open_options());
 
     let change = workflow.set_integration_mapping("acme", "psa", "12345", None).expect("set");
     assert_eq!(change.outcome(), "created");
@@ -774,7 +773,8 @@ fn the_workflow_api_set_checks_the_id_and_reports_verified() {
     assert!(refused.hint().unwrap_or_default().starts_with(CLOSEST), "{refused:?}");
     assert_eq!(env.state(), before);
 
-    let unchecked = Workflow::new(Location::Redb(env.store.clone()), ADMIN, load)
+    let unchecked = Workflow::new(env.location(), ADMIN, load)
+        .with_options(env.open_options())
         .verifying(false)
         .set(SetMapping {
             org_id: "globex".into(),
