@@ -85,7 +85,7 @@ fn orgmap(backend: &Backend, config: &Path) -> Command {
         .env("ORGMAP_ACTOR", "bench")
         .env_remove("ORGMAP_ORG")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+        .stderr(Stdio::piped());
     if let Some(password) = &backend.password {
         cmd.env("PGPASSWORD", password);
     }
@@ -94,7 +94,7 @@ fn orgmap(backend: &Backend, config: &Path) -> Command {
 
 fn run(mut cmd: Command) {
     let out = cmd.output().expect("run orgmap");
-    assert!(out.status.success(), "{cmd:?} failed");
+    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// The median wall time of `get` over random orgs and integrations.

@@ -23,11 +23,13 @@ pub struct Ctx {
     pub globals: GlobalArgs,
     pub printer: Printer,
     config: OnceCell<Config>,
+    /// Where the config is (`None`: no file), found once so that its warnings are said once.
+    config_path: OnceCell<Option<PathBuf>>,
 }
 
 impl Ctx {
     pub fn new(globals: GlobalArgs, printer: Printer) -> Self {
-        Ctx { globals, printer, config: OnceCell::new() }
+        Ctx { globals, printer, config: OnceCell::new(), config_path: OnceCell::new() }
     }
 
     /// The config, loaded on first use.
@@ -35,7 +37,7 @@ impl Ctx {
         if let Some(config) = self.config.get() {
             return Ok(config);
         }
-        let loaded = load_config(self.globals.config.as_deref(), &self.printer)?;
+        let loaded = load_config(self.config_path()?)?;
         if self.globals.verbose > 0 {
             match &loaded.path {
                 Some(path) => self.printer.status(&format!("config: {}", path.display())),
@@ -45,13 +47,34 @@ impl Ctx {
         Ok(self.config.get_or_init(|| loaded))
     }
 
+    /// Where the config file is, found on first use.
+    fn config_path(&self) -> Result<Option<&Path>> {
+        if let Some(path) = self.config_path.get() {
+            return Ok(path.as_deref());
+        }
+        let found = find_config(self.globals.config.as_deref(), &self.printer);
+        Ok(self.config_path.get_or_init(|| found).as_deref())
+    }
+
+    /// The config's `[store]` table. Read on its own when the config is not loaded yet: `get`
+    /// loads the rest only when it finds no mapping.
+    fn store_settings(&self) -> Result<config::StoreSettings> {
+        if let Some(config) = self.config.get() {
+            return Ok(config.store.clone());
+        }
+        match self.config_path()? {
+            Some(path) => config::load_store_settings(path),
+            None => Ok(config::StoreSettings::default()),
+        }
+    }
+
     /// Where the store is: `--store` or `ORGMAP_STORE`, else the config's `[store] url`, else the
     /// XDG data directory.
     pub fn location(&self) -> Result<Location> {
         if let Some(path) = &self.globals.store {
             return Location::parse(path.as_os_str());
         }
-        if let Some(url) = &self.config()?.store.url {
+        if let Some(url) = &self.store_settings()?.url {
             return Location::parse(url.as_ref());
         }
         use etcetera::BaseStrategy;
@@ -67,7 +90,7 @@ impl Ctx {
         let mut options = OpenOptions::default();
         // Only a store named by the config takes its password from the config.
         if self.globals.store.is_none() {
-            options.postgres_password = self.config()?.store.password.clone();
+            options.postgres_password = self.store_settings()?.password;
         }
         if let Ok(text) = std::env::var("ORGMAP_LOCK_TIMEOUT") {
             options.lock_timeout = parse_timeout(&text).ok_or_else(|| {
@@ -114,12 +137,11 @@ impl Ctx {
     /// The workflow API, loading the config through this context's rules when needed.
     pub fn workflow(&self) -> Result<Workflow> {
         let actor = self.actor()?;
-        let explicit = self.globals.config.clone();
-        let printer = self.printer.clone();
+        let path = self.config_path()?.map(Path::to_path_buf);
         let loaded = self.config.get().cloned();
         let load = move || match &loaded {
             Some(config) => Ok(config.clone()),
-            None => load_config(explicit.as_deref(), &printer),
+            None => load_config(path.as_deref()),
         };
         Ok(Workflow::new(self.location()?, &actor, load).with_options(self.open_options()?))
     }
@@ -160,16 +182,24 @@ fn parse_timeout(text: &str) -> Option<Duration> {
     }
 }
 
-/// Finds and loads the config: `--config`/`ORGMAP_CONFIG`, else `./integrations.toml` when it is
-/// safe to trust, else the XDG config directory; no file at all is an empty config.
-fn load_config(explicit: Option<&Path>, printer: &Printer) -> Result<Config> {
+/// Loads the config at `path`; no file at all is an empty config.
+fn load_config(path: Option<&Path>) -> Result<Config> {
+    match path {
+        Some(path) => Config::load(path),
+        None => Ok(Config::default()),
+    }
+}
+
+/// Finds the config: `--config`/`ORGMAP_CONFIG`, else `./integrations.toml` when it is safe to
+/// trust, else the XDG config directory; `None` when there is no file.
+fn find_config(explicit: Option<&Path>, printer: &Printer) -> Option<PathBuf> {
     if let Some(path) = explicit {
-        return Config::load(path);
+        return Some(path.to_path_buf());
     }
     let local = PathBuf::from(CONFIG_FILE);
     if local.is_file() {
         match config::check_working_dir_config(&local) {
-            Ok(None) => return Config::load(&local),
+            Ok(None) => return Some(local),
             Ok(Some(reason)) => {
                 let why = match reason {
                     Unsafe::NotOwned => "it is owned by another user",
@@ -181,13 +211,9 @@ fn load_config(explicit: Option<&Path>, printer: &Printer) -> Result<Config> {
         }
     }
     use etcetera::BaseStrategy;
-    if let Ok(dirs) = etcetera::choose_base_strategy() {
-        let path = dirs.config_dir().join("orgmap").join(CONFIG_FILE);
-        if path.is_file() {
-            return Config::load(&path);
-        }
-    }
-    Ok(Config::default())
+    let dirs = etcetera::choose_base_strategy().ok()?;
+    let path = dirs.config_dir().join("orgmap").join(CONFIG_FILE);
+    path.is_file().then_some(path)
 }
 
 #[cfg(test)]

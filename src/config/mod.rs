@@ -289,6 +289,26 @@ impl Config {
     }
 }
 
+/// The `[store]` table alone, without loading (or checking) the integrations.
+pub fn load_store_settings(path: &Path) -> Result<StoreSettings> {
+    #[derive(Deserialize)]
+    struct StoreOnly {
+        #[serde(default)]
+        store: StoreSettings,
+    }
+    let text = crate::secrets::read_small_file(path, MAX_CONFIG_BYTES).map_err(|err| Error::Config {
+        message: format!("cannot read config {}: {err}", path.display()),
+        hint: Some("pass --config or set ORGMAP_CONFIG to a readable integrations.toml".into()),
+    })?;
+    let invalid = |message: String| Error::Config {
+        message: format!("invalid config {}: {message}", path.display()),
+        hint: Some("fix the key at the line shown; the README documents every key".into()),
+    };
+    let only: StoreOnly = toml::from_str(&text).map_err(|err| invalid(err.to_string().trim_end().to_owned()))?;
+    check_store(&only.store).map_err(|message| invalid(format!("store: {message}")))?;
+    Ok(only.store)
+}
+
 fn check_store(store: &StoreSettings) -> Result<(), String> {
     if let Some(url) = &store.url
         && crate::store::postgres::is_postgres_url(url)

@@ -22,8 +22,12 @@ pub type Metadata = BTreeMap<String, Value>;
 
 /// The current time, truncated to microseconds so that every backend stores it exactly.
 pub fn now() -> Timestamp {
-    let now = Timestamp::now();
-    Timestamp::from_microsecond(now.as_microsecond()).unwrap_or(now)
+    to_microseconds(Timestamp::now())
+}
+
+/// `at` without its sub-microsecond part.
+pub fn to_microseconds(at: Timestamp) -> Timestamp {
+    Timestamp::from_microsecond(at.as_microsecond()).unwrap_or(at)
 }
 
 /// One of the MSP's own customer organizations.

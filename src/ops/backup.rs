@@ -158,9 +158,17 @@ pub fn read(input: &mut dyn BufRead) -> Result<Vec<Line>> {
         if buffer.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let line: Line = serde_json::from_slice(&buffer)
-            .map_err(|err| Error::invalid("export", format!("line {number} is not an orgmap export record: {err}")))?;
+        let not_a_record = |err: serde_json::Error| {
+            Error::invalid("export", format!("line {number} is not an orgmap export record: {err}"))
+        };
+        let value: serde_json::Value = serde_json::from_slice(&buffer).map_err(not_a_record)?;
+        // No store can keep a NUL character (PostgreSQL refuses it in text): refuse it here.
+        if holds_nul(&value) {
+            return Err(Error::invalid("export", format!("line {number} holds a NUL character")));
+        }
+        let mut line: Line = serde_json::from_value(value).map_err(not_a_record)?;
         check(&line).map_err(|err| Error::invalid("export", format!("line {number}: {err}")))?;
+        to_microseconds(&mut line);
         if lines.is_empty() && !matches!(line, Line::Header { .. }) {
             return Err(Error::Invalid {
                 what: "export".into(),
@@ -174,6 +182,34 @@ pub fn read(input: &mut dyn BufRead) -> Result<Vec<Line>> {
         return Err(Error::invalid("export", "the file is empty"));
     }
     Ok(lines)
+}
+
+fn holds_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(holds_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(key, item)| key.contains('\0') || holds_nul(item)),
+        _ => false,
+    }
+}
+
+/// Times as every store keeps them: orgmap's own have no finer part, and an import must give
+/// the same records (and stay idempotent) on every backend.
+fn to_microseconds(line: &mut Line) {
+    use crate::domain::to_microseconds as micros;
+    match line {
+        Line::Header { .. } => {}
+        Line::Org(org) => {
+            org.created_at = micros(org.created_at);
+            org.updated_at = micros(org.updated_at);
+        }
+        Line::Mapping(m) => {
+            m.created_at = micros(m.created_at);
+            m.updated_at = micros(m.updated_at);
+        }
+        Line::Access(grant) => grant.granted_at = micros(grant.granted_at),
+        Line::Audit(event) => event.at = micros(event.at),
+    }
 }
 
 fn check(line: &Line) -> Result<()> {

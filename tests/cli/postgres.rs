@@ -130,6 +130,11 @@ fn the_server_refuses_a_reader_that_writes_around_orgmap() {
         "DELETE FROM orgmap.access",
         "INSERT INTO orgmap.access VALUES ('mallory', ARRAY['manage-config'], now(), 'mallory')",
         "DELETE FROM orgmap.audit",
+        // An audit event's database role and place in the log are the server's to set.
+        "INSERT INTO orgmap.audit (id, at, actor, db_role, action, target, outcome)
+         VALUES ('forged', now(), 'admin', 'orgmap_test', 'org.create', 'org:x', 'ok')",
+        "INSERT INTO orgmap.audit (seq, id, at, actor, action, target, outcome) OVERRIDING SYSTEM VALUE
+         VALUES (9223372036854775807, 'hidden', now(), 'admin', 'org.create', 'org:x', 'ok')",
     ] {
         let err = client.batch_execute(sql).expect_err(sql);
         assert_eq!(err.code(), Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {err}");
@@ -515,4 +520,94 @@ fn a_writer_held_too_long_makes_other_writers_give_up_with_exit_9_while_readers_
 
     tx.rollback().unwrap();
     env.ok(&["org", "add", "globex", "--name", "Globex"]);
+}
+
+#[test]
+fn rows_that_do_not_read_back_as_records_are_a_damaged_store_never_a_crash() {
+    let env = TestEnv::initialized_on(Backend::Postgres);
+    env.ok(&["org", "add", "acme", "--name", "Acme"]);
+    let id = env.map("demo", "100", "acme");
+    env.db().sql(&format!("UPDATE orgmap.mappings SET metadata = '[1, 2]' WHERE mapping_id = '{id}'"));
+    // `list` and `export` stream, so they may have begun their output: the exit code tells.
+    for args in [&["list", "--json"][..], &["get", "demo", "--org", "acme", "--json"], &["export", "--json"]] {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(9), "{args:?}: {}", stderr(&out));
+        let error: Value = serde_json::from_slice(&out.stderr).unwrap();
+        assert_eq!(error["error"]["kind"], "store_damaged", "{args:?}: {error}");
+        assert!(error["error"]["message"].as_str().unwrap().contains("mapping"), "{error}");
+    }
+    let out = env.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("cannot be read"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    env.db().sql(&format!("UPDATE orgmap.mappings SET metadata = '{{}}' WHERE mapping_id = '{id}'"));
+    env.db().sql("UPDATE orgmap.audit SET outcome = 'maybe' WHERE action = 'org.create'");
+    let error = env.json_error(9, &["audit"]);
+    assert_eq!(error["kind"], "store_damaged", "{error}");
+    env.ok(&["get", "demo", "--org", "acme"]);
+}
+
+#[test]
+fn init_finishes_a_store_that_lost_its_first_grant_and_only_then() {
+    let env = TestEnv::initialized_on(Backend::Postgres);
+    assert_eq!(env.json(&["init"])["outcome"], "unchanged");
+    env.db().sql("DELETE FROM orgmap.access");
+    env.fails(6, &["org", "add", "acme", "--name", "Acme"]);
+    assert_eq!(env.json(&["init"])["outcome"], "created", "init grants manage-config again");
+    env.ok(&["org", "add", "acme", "--name", "Acme"]);
+}
+
+#[test]
+fn a_server_that_asks_for_a_password_none_was_found_for_is_not_retried() {
+    let env = TestEnv::initialized_on(Backend::Postgres);
+    let out = env.cmd().env_remove("PGPASSWORD").args(["org", "list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(9));
+    let text = stderr(&out);
+    assert!(text.contains("asks for a password"), "{text}");
+    assert!(text.contains("~/.pgpass"), "the hint names the sources: {text}");
+    assert!(!text.contains("tried"), "a missing password is not retried: {text}");
+}
+
+#[test]
+fn an_import_holding_what_postgres_cannot_store_is_refused_before_anything_is_written() {
+    let env = TestEnv::initialized_on(Backend::Postgres);
+    let before = env.state();
+    let file = env.path().join("nul.jsonl");
+    let export = env.ok(&["export"]);
+    let header = export.lines().next().unwrap();
+    std::fs::write(
+        &file,
+        format!(
+            "{header}\n{}\n",
+            r#"{"kind":"org","record":{"id":"acme","name":"Acme\u0000Corp","active":true,"created_at":"2026-01-01T00:00:00Z","created_by":"admin","updated_at":"2026-01-01T00:00:00Z","updated_by":"admin"}}"#
+        ),
+    )
+    .unwrap();
+    let error = env.json_error(5, &["import", file.to_str().unwrap()]);
+    assert!(error["message"].as_str().unwrap().contains("NUL"), "{error}");
+    assert_eq!(env.state(), before);
+}
+
+#[test]
+fn times_finer_than_a_microsecond_import_once_and_then_stay_unchanged() {
+    let env = TestEnv::initialized_on(Backend::Postgres);
+    let export = env.ok(&["export"]);
+    let header = export.lines().next().unwrap();
+    let file = env.path().join("nanos.jsonl");
+    std::fs::write(
+        &file,
+        format!(
+            "{header}\n{}\n",
+            r#"{"kind":"org","record":{"id":"acme","name":"Acme","active":true,"created_at":"2026-01-01T00:00:00.123456789Z","created_by":"admin","updated_at":"2026-01-01T00:00:00.123456789Z","updated_by":"admin"}}"#
+        ),
+    )
+    .unwrap();
+    assert_eq!(env.json(&["import", file.to_str().unwrap()])["orgs"]["create"], 1);
+    let again = env.json(&["import", file.to_str().unwrap()]);
+    assert_eq!(again["orgs"]["unchanged"], 1, "{again}");
+    assert_eq!(env.json(&["org", "show", "acme"])["org"]["created_at"], "2026-01-01T00:00:00.123456Z");
 }

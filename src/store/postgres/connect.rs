@@ -65,6 +65,8 @@ impl PgLocation {
     /// Reads a `postgres://` URL; what it leaves out comes from `PGHOST`, `PGPORT`, `PGUSER` and
     /// `PGDATABASE` (through `env`), as libpq would take it.
     pub fn parse(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<PgLocation> {
+        // As in libpq, an empty variable counts as unset.
+        let env = |name: &str| env(name).filter(|value| !value.is_empty());
         let bad = |message: String| Error::Usage {
             message,
             hint: Some("write it as postgres://USER@HOST:PORT/DATABASE (the password never goes in the URL)".into()),
@@ -149,12 +151,13 @@ impl PgLocation {
     /// Connects, trying again briefly while the server is starting or unreachable.
     pub fn connect(&self, password: Option<&SecretRef>, env: &dyn Fn(&str) -> Option<String>) -> Result<Client> {
         let mut config = self.config.clone();
-        let source = match self.password(password, env)? {
-            Some((value, source)) => {
+        let found = self.password(password, env)?;
+        let source = match &found {
+            Password::Found { value, source } => {
                 config.password(value);
-                Some(source)
+                Some(source.clone())
             }
-            None => None,
+            Password::None { .. } => None,
         };
         let mut delay = FIRST_RETRY_DELAY;
         let mut attempt = 1;
@@ -166,18 +169,14 @@ impl PgLocation {
                     delay *= 3;
                     attempt += 1;
                 }
-                Err(err) => return Err(self.connect_error(&err, attempt, source.as_deref())),
+                Err(err) => return Err(self.connect_error(&err, attempt, source.as_deref(), &found)),
             }
         }
     }
 
     /// The password and where it came from: the config's secret reference, else `PGPASSWORD`,
     /// else the password file. None lets the server decide (peer or trust authentication).
-    fn password(
-        &self,
-        reference: Option<&SecretRef>,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Option<(String, String)>> {
+    fn password(&self, reference: Option<&SecretRef>, env: &dyn Fn(&str) -> Option<String>) -> Result<Password> {
         if let Some(reference) = reference {
             let secret = crate::secrets::resolve(reference, env, &Redactor::default()).map_err(|missing| {
                 Error::StoreUnreachable {
@@ -186,26 +185,42 @@ impl PgLocation {
                     hint: "set the secret that [store] password names in the config".into(),
                 }
             })?;
-            return Ok(Some((secret.expose().to_owned(), reference.describe())));
+            return Ok(Password::Found { value: secret.expose().to_owned(), source: reference.describe() });
         }
         if let Some(password) = env("PGPASSWORD").filter(|p| !p.is_empty()) {
-            return Ok(Some((password, "PGPASSWORD".into())));
+            return Ok(Password::Found { value: password, source: "PGPASSWORD".into() });
         }
-        let file = match env("PGPASSFILE") {
+        let file = match env("PGPASSFILE").filter(|p| !p.is_empty()) {
             Some(path) => PathBuf::from(path),
             None => match env("HOME") {
                 Some(home) => Path::new(&home).join(".pgpass"),
-                None => return Ok(None),
+                None => return Ok(Password::None { ignored_file: None }),
             },
         };
         let host = if self.host.starts_with('/') { "localhost" } else { self.host.as_str() };
-        Ok(password_from_file(&file, host, self.port, &self.dbname, &self.user)
-            .map(|password| (password, file.display().to_string())))
+        Ok(match password_from_file(&file, host, self.port, &self.dbname, &self.user) {
+            PasswordFile::Found(value) => Password::Found { value, source: file.display().to_string() },
+            PasswordFile::Unsafe => Password::None { ignored_file: Some(file) },
+            PasswordFile::NoMatch => Password::None { ignored_file: None },
+        })
     }
 
-    fn connect_error(&self, err: &postgres::Error, attempts: u32, password_source: Option<&str>) -> Error {
+    fn connect_error(
+        &self,
+        err: &postgres::Error,
+        attempts: u32,
+        password_source: Option<&str>,
+        found: &Password,
+    ) -> Error {
         let store = self.to_string();
         let tries = if attempts > 1 { format!(" (tried {attempts} times)") } else { String::new() };
+        let no_password = match found {
+            Password::None { ignored_file: Some(file) } => format!(
+                "no password was found ({} was ignored: group or others may read it; chmod 600 it), nor PGPASSWORD or [store] password in the config",
+                file.display()
+            ),
+            _ => "no password was found: set PGPASSWORD, add a line to ~/.pgpass (HOST:PORT:DATABASE:USER:PASSWORD, mode 0600), or name a secret as [store] password in the config".into(),
+        };
         if let Some(db) = err.as_db_error() {
             let detail = format!("{}{tries}", db.message());
             let hint = match db.code().code() {
@@ -214,7 +229,7 @@ impl PgLocation {
                         "the password came from {source}; check it, or the server's pg_hba.conf entry for {}",
                         self.user
                     ),
-                    None => "no password was found: set PGPASSWORD, add a line to ~/.pgpass (HOST:PORT:DATABASE:USER:PASSWORD, mode 0600), or name a secret as [store] password in the config".into(),
+                    None => no_password,
                 },
                 "3D000" => format!(
                     "create the database first (createdb -h {} -U {} {}), then run `orgmap init`",
@@ -224,7 +239,22 @@ impl PgLocation {
             };
             return Error::StoreUnreachable { store, detail, hint };
         }
-        let detail = format!("cannot reach PostgreSQL at {}: {}{tries}", self.server(), describe_io(err));
+        let cause = describe_io(err);
+        if cause.contains("password missing") {
+            return Error::StoreUnreachable {
+                store,
+                detail: format!("the server at {} asks for a password", self.server()),
+                hint: no_password,
+            };
+        }
+        if cause.contains("TLS") || cause.contains("SSL") {
+            return Error::StoreUnreachable {
+                store,
+                detail: format!("cannot connect to {}: {cause}", self.server()),
+                hint: "orgmap connects without TLS: reach the server over a local socket, a private network or an SSH tunnel, and leave sslmode at its default".into(),
+            };
+        }
+        let detail = format!("cannot reach PostgreSQL at {}: {cause}{tries}", self.server());
         let hint = "check that the server runs and accepts connections from this host (listen_addresses, pg_hba.conf, firewall); \
                     add ?connect_timeout=SECONDS to the URL to wait longer"
             .into();
@@ -242,49 +272,96 @@ fn describe_io(err: &postgres::Error) -> String {
     if text.is_empty() { err.to_string() } else { text }
 }
 
-/// Worth another try: the server is starting, full, or did not answer.
+/// Worth another try: the server is starting or full, the network failed, or it did not answer
+/// in time. A refused password or a missing one will not change by trying again.
 fn is_transient(err: &postgres::Error) -> bool {
-    match err.as_db_error() {
-        Some(db) => matches!(db.code().code(), "57P03" | "53300"),
-        None => !describe_io(err).contains("TLS"),
+    if let Some(db) = err.as_db_error() {
+        return matches!(db.code().code(), "57P03" | "53300");
     }
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(cause) = source {
+        if cause.is::<std::io::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    err.to_string().contains("timed out") || err.to_string().contains("timeout")
+}
+
+/// Where the password came from, or why there is none.
+enum Password {
+    Found {
+        value: String,
+        source: String,
+    },
+    /// None found; `ignored_file` is a password file skipped for its permissions.
+    None {
+        ignored_file: Option<PathBuf>,
+    },
+}
+
+enum PasswordFile {
+    Found(String),
+    NoMatch,
+    /// Group or others may read it: ignored, as libpq does.
+    Unsafe,
 }
 
 /// The password for this server, database and user in a libpq password file: lines of
 /// `HOST:PORT:DATABASE:USER:PASSWORD`, `*` matching anything, `\` escaping `:` and `\`. Like
 /// libpq, a file that group or others may read is ignored.
-fn password_from_file(path: &Path, host: &str, port: u16, dbname: &str, user: &str) -> Option<String> {
+fn password_from_file(path: &Path, host: &str, port: u16, dbname: &str, user: &str) -> PasswordFile {
     use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.permissions().mode() & 0o077 != 0 {
-        return None;
+    let Ok(meta) = std::fs::metadata(path) else { return PasswordFile::NoMatch };
+    if !meta.is_file() {
+        return PasswordFile::NoMatch;
     }
-    let text = crate::secrets::read_small_file(path, 1024 * 1024).ok()?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        return PasswordFile::Unsafe;
+    }
+    let Ok(text) = crate::secrets::read_small_file(path, 1024 * 1024) else { return PasswordFile::NoMatch };
     let port = port.to_string();
-    text.lines().filter(|line| !line.trim_start().starts_with('#')).find_map(|line| {
+    let found = text.lines().filter(|line| !line.starts_with('#')).find_map(|line| {
         let fields = split_pgpass_line(line);
-        let [h, p, d, u, password] = fields.as_slice() else {
+        let [h, p, d, u, (password, _)] = fields.as_slice() else {
             return None;
         };
-        let matches = |field: &str, value: &str| field == "*" || field == value;
+        // A field matches its value, or anything when it is a bare (unescaped) `*`.
+        let matches = |(field, wildcard): &(String, bool), value: &str| *wildcard || field == value;
         (matches(h, host) && matches(p, &port) && matches(d, dbname) && matches(u, user)).then(|| password.clone())
-    })
+    });
+    match found {
+        Some(password) => PasswordFile::Found(password),
+        None => PasswordFile::NoMatch,
+    }
 }
 
-fn split_pgpass_line(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
+/// The fields of a password file line, each with whether it is a bare `*`.
+fn split_pgpass_line(line: &str) -> Vec<(String, bool)> {
+    let mut fields = vec![(String::new(), false)];
+    let mut escaped_any = false;
     let mut chars = line.chars();
+    let close = |fields: &mut Vec<(String, bool)>, escaped: bool| {
+        let last = fields.last_mut().expect("one field");
+        last.1 = last.0 == "*" && !escaped;
+    };
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
                 if let Some(next) = chars.next() {
-                    fields.last_mut().expect("one field").push(next);
+                    fields.last_mut().expect("one field").0.push(next);
+                    escaped_any = true;
                 }
             }
-            ':' if fields.len() < 5 => fields.push(String::new()),
-            c => fields.last_mut().expect("one field").push(c),
+            ':' if fields.len() < 5 => {
+                close(&mut fields, escaped_any);
+                escaped_any = false;
+                fields.push((String::new(), false));
+            }
+            c => fields.last_mut().expect("one field").0.push(c),
         }
     }
+    close(&mut fields, escaped_any);
     fields
 }
 
@@ -325,9 +402,17 @@ mod tests {
         std::fs::write(&path, "# comment\nother:5432:*:alice:wrong\ndb:*:orgmap:alice:s3cr\\:et\n*:*:*:*:fallback\n")
             .unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert_eq!(password_from_file(&path, "db", 5432, "orgmap", "alice").as_deref(), Some("s3cr:et"));
-        assert_eq!(password_from_file(&path, "x", 1, "y", "z").as_deref(), Some("fallback"));
+        let found = |host, port, db, user| match password_from_file(&path, host, port, db, user) {
+            PasswordFile::Found(password) => Some(password),
+            PasswordFile::NoMatch => None,
+            PasswordFile::Unsafe => Some("<unsafe>".into()),
+        };
+        assert_eq!(found("db", 5432, "orgmap", "alice").as_deref(), Some("s3cr:et"));
+        assert_eq!(found("x", 1, "y", "z").as_deref(), Some("fallback"));
+        std::fs::write(&path, "\\*:*:*:*:only-for-a-host-named-star\n").unwrap();
+        assert_eq!(found("db", 5432, "orgmap", "alice"), None, "an escaped * is a literal");
+        assert_eq!(found("*", 5432, "orgmap", "alice").as_deref(), Some("only-for-a-host-named-star"));
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert_eq!(password_from_file(&path, "db", 5432, "orgmap", "alice"), None);
+        assert_eq!(found("*", 5432, "orgmap", "alice").as_deref(), Some("<unsafe>"), "a readable file is ignored");
     }
 }

@@ -12,12 +12,12 @@ mod connect;
 pub mod schema;
 mod tx;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use postgres::Client;
 
 pub use connect::{PgLocation, is_postgres_url};
-use schema::{BOOTSTRAP, MIGRATIONS, Roles, SCHEMA_VERSION};
+use schema::{Roles, SCHEMA_VERSION};
 
 use super::{Access, InitOutcome, OpenOptions, ReadTx, Store, WriteTx};
 use crate::domain::{AccessGrant, AuditEvent, MANAGE_CONFIG, now};
@@ -37,6 +37,8 @@ pub struct PostgresStore {
     roles: Option<Roles>,
     /// How long a writer waits for the one before it (`ORGMAP_LOCK_TIMEOUT`).
     lock_timeout: std::time::Duration,
+    /// Whether a transaction is open on the connection.
+    in_transaction: Cell<bool>,
 }
 
 /// What `store migrate` did.
@@ -59,37 +61,34 @@ impl PostgresStore {
             return Err(Error::StoreMissing { path: location.as_path() });
         };
         check_version(location, found)?;
-        Ok(PostgresStore {
+        Ok(PostgresStore::new(client, location, access, state, options))
+    }
+
+    fn new(client: Client, location: &PgLocation, access: Access, state: State, options: &OpenOptions) -> Self {
+        PostgresStore {
             client: RefCell::new(client),
             location: location.clone(),
             access,
             role: state.role,
-            roles: state.role_prefix.as_deref().map(Roles::new),
+            roles: state.roles,
             lock_timeout: options.lock_timeout,
-        })
+            in_transaction: Cell::new(false),
+        }
     }
 
     /// Creates the schema in an existing database; `actor` holds `manage-config` first. The
     /// roles are recorded under `role_prefix`; they are created only by [`PostgresStore::apply_roles`].
     pub fn init(location: &PgLocation, actor: &str, role_prefix: &str, options: &OpenOptions) -> Result<InitOutcome> {
         let mut client = Self::connect(location, options)?;
-        let before = read_state(&mut client, location)?;
-        if let Some(found) = before.version {
-            check_version(location, found)?;
-            return Ok(InitOutcome::AlreadyExists);
-        }
-        migrate_with(&mut client, location, Some(role_prefix))?;
         let state = read_state(&mut client, location)?;
-        let store = PostgresStore {
-            client: RefCell::new(client),
-            location: location.clone(),
-            access: Access::Write,
-            role: state.role,
-            roles: state.role_prefix.as_deref().map(Roles::new),
-            lock_timeout: options.lock_timeout,
-        };
-        let mut tx = store.write()?;
-        // Another init may have won the race between our check and our lock.
+        if let Some(found) = state.version {
+            check_version(location, found)?;
+        }
+        let store = PostgresStore::new(client, location, Access::Write, state, options);
+        // Schema, first grant and its audit event land together: an init that died half-way
+        // left nothing, and one that lost a race to another host finds its grant.
+        let mut tx = tx::PgTx::begin_write(&store)?;
+        tx.migrate(Some(role_prefix))?;
         if !tx.access_list()?.is_empty() {
             return Ok(InitOutcome::AlreadyExists);
         }
@@ -103,18 +102,30 @@ impl PostgresStore {
         let mut event = AuditEvent::new(actor, "store.init", "store".to_owned());
         event.after = Some(serde_json::to_value(&grant)?);
         tx.append_audit(&event)?;
-        tx.commit()?;
+        Box::new(tx).commit()?;
         Ok(InitOutcome::Created)
     }
 
     /// Applies the migrations this binary knows that the store lacks.
     pub fn migrate(location: &PgLocation, options: &OpenOptions) -> Result<Migrated> {
         let mut client = Self::connect(location, options)?;
+        let state = read_state(&mut client, location)?;
         // A store nobody initialized has nobody holding manage-config: `init` makes it.
-        if read_state(&mut client, location)?.version.is_none() {
+        let Some(found) = state.version else {
             return Err(Error::StoreMissing { path: location.as_path() });
+        };
+        if found > SCHEMA_VERSION {
+            return Err(Error::StoreTooNew { path: location.as_path(), found, supported: SCHEMA_VERSION });
         }
-        migrate_with(&mut client, location, None)
+        // Up to date: nothing to do, and no DDL that a non-owner could not run.
+        if found == SCHEMA_VERSION {
+            return Ok(Migrated { from: found, to: found });
+        }
+        let store = PostgresStore::new(client, location, Access::Write, state, options);
+        let tx = tx::PgTx::begin_write(&store)?;
+        let migrated = tx.migrate(None)?;
+        Box::new(tx).commit()?;
+        Ok(migrated)
     }
 
     /// The SQL that sets up the store's roles, and the roles it names.
@@ -124,7 +135,7 @@ impl PostgresStore {
         if state.version.is_none() {
             return Err(Error::StoreMissing { path: location.as_path() });
         }
-        let roles = Roles::new(state.role_prefix.as_deref().unwrap_or(schema::DEFAULT_ROLE_PREFIX));
+        let roles = state.roles.unwrap_or_else(|| Roles::new(schema::DEFAULT_ROLE_PREFIX));
         let sql = schema::role_setup_sql(&roles);
         Ok((roles, sql))
     }
@@ -164,26 +175,45 @@ impl PostgresStore {
 /// What a connection finds in the database before it trusts the store.
 struct State {
     version: Option<u32>,
-    role_prefix: Option<String>,
+    roles: Option<Roles>,
     role: String,
 }
 
-fn read_state(client: &mut Client, location: &PgLocation) -> Result<State> {
-    let row = client
-        .query_one("SELECT session_user::text, to_regclass('orgmap.meta') IS NOT NULL AS present", &[])
-        .map_err(|e| classify(location, "", e))?;
-    let role: String = row.get(0);
-    let present: bool = row.get(1);
-    if !present {
-        return Ok(State { version: None, role_prefix: None, role });
+/// The roles of a stored prefix, which must be a plain identifier: it is put into SQL that the
+/// schema's owner or a superuser runs.
+pub(super) fn checked_roles(location: &PgLocation, prefix: &str) -> Result<Roles> {
+    if !schema::valid_role_prefix(prefix) {
+        return Err(Error::StoreDamaged {
+            path: location.as_path(),
+            detail: format!("the stored role prefix {prefix:?} is not a plain identifier"),
+        });
     }
-    let rows = client
-        .query("SELECT key, value FROM orgmap.meta WHERE key IN ('schema_version', 'role_prefix')", &[])
-        .map_err(|e| classify(location, &role, e))?;
-    let mut state = State { version: None, role_prefix: None, role };
+    Ok(Roles::new(prefix))
+}
+
+fn read_state(client: &mut Client, location: &PgLocation) -> Result<State> {
+    // One round trip on the path every command takes; a database without the schema is rare.
+    let rows = match client.query_typed(
+        "SELECT session_user::text, key, value FROM orgmap.meta WHERE key IN ('schema_version', 'role_prefix')",
+        &[],
+    ) {
+        Ok(rows) => rows,
+        Err(err)
+            if err.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE)
+                || err.code() == Some(&postgres::error::SqlState::INVALID_SCHEMA_NAME) =>
+        {
+            Vec::new()
+        }
+        Err(err) => return Err(classify(location, "", err)),
+    };
+    let role = match rows.first() {
+        Some(row) => row.get(0),
+        None => client.query_typed_one("SELECT session_user::text", &[]).map_err(|e| classify(location, "", e))?.get(0),
+    };
+    let mut state = State { version: None, roles: None, role };
     for row in rows {
-        let key: String = row.get(0);
-        let value: String = row.get(1);
+        let key: String = row.get(1);
+        let value: String = row.get(2);
         match key.as_str() {
             "schema_version" => {
                 state.version = Some(value.parse().map_err(|_| Error::StoreDamaged {
@@ -191,7 +221,7 @@ fn read_state(client: &mut Client, location: &PgLocation) -> Result<State> {
                     detail: format!("the schema version {value:?} is not a number"),
                 })?);
             }
-            _ => state.role_prefix = Some(value),
+            _ => state.roles = Some(checked_roles(location, &value)?),
         }
     }
     Ok(state)
@@ -207,63 +237,6 @@ fn check_version(location: &PgLocation, found: u32) -> Result<()> {
     Ok(())
 }
 
-/// Brings the schema to this binary's version in one transaction, under the write lock so that
-/// two hosts migrating at once apply each step once.
-fn migrate_with(client: &mut Client, location: &PgLocation, role_prefix: Option<&str>) -> Result<Migrated> {
-    let fail = |e| classify(location, "", e);
-    let mut tx = client.transaction().map_err(fail)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]).map_err(fail)?;
-    tx.batch_execute(BOOTSTRAP).map_err(fail)?;
-    let from = match tx.query_opt("SELECT value FROM orgmap.meta WHERE key = 'schema_version'", &[]).map_err(fail)? {
-        Some(row) => {
-            let text: String = row.get(0);
-            text.parse::<u32>().map_err(|_| Error::StoreDamaged {
-                path: location.as_path(),
-                detail: format!("the schema version {text:?} is not a number"),
-            })?
-        }
-        None => 0,
-    };
-    if from > SCHEMA_VERSION {
-        return Err(Error::StoreTooNew { path: location.as_path(), found: from, supported: SCHEMA_VERSION });
-    }
-    for step in &MIGRATIONS[from as usize..] {
-        tx.batch_execute(step).map_err(fail)?;
-    }
-    tx.execute(
-        "INSERT INTO orgmap.meta (key, value) VALUES ('schema_version', $1)
-         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-        &[&SCHEMA_VERSION.to_string()],
-    )
-    .map_err(fail)?;
-    if let Some(prefix) = role_prefix {
-        tx.execute(
-            "INSERT INTO orgmap.meta (key, value) VALUES ('role_prefix', $1) ON CONFLICT (key) DO NOTHING",
-            &[&prefix],
-        )
-        .map_err(fail)?;
-    }
-    // New tables need the roles' grants too; re-granting is harmless.
-    let prefix: Option<String> = tx
-        .query_opt("SELECT value FROM orgmap.meta WHERE key = 'role_prefix'", &[])
-        .map_err(fail)?
-        .map(|row| row.get(0));
-    if from > 0
-        && from < SCHEMA_VERSION
-        && let Some(prefix) = prefix
-    {
-        let roles = Roles::new(&prefix);
-        let exists = tx
-            .query_one("SELECT count(*) = 2 FROM pg_roles WHERE rolname IN ($1, $2)", &[&roles.manager, &roles.reader])
-            .map_err(fail)?;
-        if exists.get::<_, bool>(0) {
-            tx.batch_execute(&schema::role_setup_sql(&roles)).map_err(fail)?;
-        }
-    }
-    tx.commit().map_err(fail)?;
-    Ok(Migrated { from, to: SCHEMA_VERSION })
-}
-
 /// A server error as orgmap reports it.
 fn classify(location: &PgLocation, role: &str, err: postgres::Error) -> Error {
     let store = location.to_string();
@@ -271,7 +244,7 @@ fn classify(location: &PgLocation, role: &str, err: postgres::Error) -> Error {
         return match db.code().code() {
             "42501" => Error::RoleDenied {
                 role: if role.is_empty() { location.user().to_owned() } else { role.to_owned() },
-                action: "change this store".into(),
+                action: "use this store this way".into(),
                 manager: None,
                 detail: Some(db.message().to_owned()),
             },
@@ -279,7 +252,11 @@ fn classify(location: &PgLocation, role: &str, err: postgres::Error) -> Error {
                 "another change to the store got in the way; nothing was changed",
                 Some("run the command again".into()),
             ),
-            "42P01" | "3F000" => Error::StoreMissing { path: location.as_path() },
+            // The schema was found when the store opened: a table gone since is damage.
+            "42P01" | "3F000" => Error::StoreDamaged {
+                path: location.as_path(),
+                detail: format!("{}; restore the store from an export", db.message()),
+            },
             "57P01" | "57P02" | "57P03" | "08000" | "08003" | "08006" => Error::StoreUnreachable {
                 store,
                 detail: db.message().to_owned(),

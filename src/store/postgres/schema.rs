@@ -51,7 +51,7 @@ CREATE TABLE orgmap.audit (
     id text COLLATE "C" NOT NULL UNIQUE,
     at timestamptz NOT NULL,
     actor text NOT NULL,
-    db_role text,
+    db_role text DEFAULT session_user,
     action text NOT NULL,
     target text NOT NULL,
     org_id text,
@@ -100,6 +100,10 @@ pub fn valid_role_prefix(prefix: &str) -> bool {
 /// SQL that creates the reader and manager roles (if missing) and grants them what they may do.
 /// A reader may read everything and write caches, test results and audit events; a manager may
 /// also change orgs, mappings and access. Login roles get one of them with `GRANT … TO login`.
+///
+/// An audit event's database role is the server's to fill in (`DEFAULT session_user`): a reader
+/// cannot name one, nor the event's place in the log (`seq`). A manager may name one, which an
+/// import needs to keep the roles of the events it moves.
 pub fn role_setup_sql(roles: &Roles) -> String {
     let Roles { manager, reader } = roles;
     format!(
@@ -111,8 +115,9 @@ GRANT {reader} TO {manager};
 GRANT USAGE ON SCHEMA orgmap TO {reader};
 GRANT SELECT ON ALL TABLES IN SCHEMA orgmap TO {reader};
 GRANT INSERT, UPDATE, DELETE ON orgmap.discovery, orgmap.test_results TO {reader};
-GRANT INSERT ON orgmap.audit TO {reader};
+GRANT INSERT (id, at, actor, action, target, org_id, integration, before, after, outcome) ON orgmap.audit TO {reader};
 GRANT INSERT, UPDATE, DELETE ON orgmap.orgs, orgmap.mappings, orgmap.access TO {manager};
+GRANT INSERT (db_role) ON orgmap.audit TO {manager};
 GRANT DELETE ON orgmap.test_results TO {manager};
 "#
     )

@@ -4,11 +4,12 @@
 //! Long reads (every mapping, the audit log) come in batches by key, so that the caller may use
 //! the transaction between rows and memory stays flat.
 
+use std::cell::Cell;
 use std::time::SystemTime;
 
 use jiff::Timestamp;
 use postgres::Row;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -28,37 +29,130 @@ const AUDIT_COLUMNS: &str = "seq, id, at, actor, db_role, action, target, org_id
 
 pub(super) struct PgTx<'s> {
     store: &'s PostgresStore,
+    writable: bool,
+    /// Whether this transaction is open on the server (and so must end when dropped).
     open: bool,
+    /// A statement failed: the server has aborted the transaction, so it cannot commit.
+    failed: Cell<bool>,
 }
 
-type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+/// Parameters with their types: the server needs no separate round trip to describe a statement.
+type Params<'a> = &'a [(&'a (dyn ToSql + Sync), Type)];
+
+const TEXT: Type = Type::TEXT;
+const INT8: Type = Type::INT8;
+const BOOL: Type = Type::BOOL;
+const JSON: Type = Type::JSON;
+const TIMESTAMPTZ: Type = Type::TIMESTAMPTZ;
+const TEXT_ARRAY: Type = Type::TEXT_ARRAY;
+
+const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 impl<'s> PgTx<'s> {
     pub(super) fn begin_read(store: &'s PostgresStore) -> Result<PgTx<'s>> {
-        let tx = PgTx { store, open: false };
-        tx.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
-        Ok(PgTx { open: true, ..tx })
+        PgTx::begin(store, false, BEGIN_READ.to_owned())
     }
 
     pub(super) fn begin_write(store: &'s PostgresStore) -> Result<PgTx<'s>> {
-        let tx = PgTx { store, open: false };
         // Writers queue on the lock for at most ORGMAP_LOCK_TIMEOUT, as on the embedded store
         // (0 would mean "forever" to the server: wait at least a millisecond).
         let wait_ms = store.lock_timeout.as_millis().clamp(1, i32::MAX as u128);
-        tx.batch(&format!("BEGIN; SET LOCAL lock_timeout = {wait_ms}; SELECT pg_advisory_xact_lock({WRITE_LOCK})"))?;
-        Ok(PgTx { open: true, ..tx })
+        let begin = format!("BEGIN; SET LOCAL lock_timeout = {wait_ms}; SELECT pg_advisory_xact_lock({WRITE_LOCK})");
+        PgTx::begin(store, true, begin)
     }
 
-    fn batch(&self, sql: &str) -> Result<()> {
-        self.store.client.borrow_mut().batch_execute(sql).map_err(|e| self.store.error(e))
+    /// One connection holds one transaction at a time: a second `BEGIN` would silently join the
+    /// first, and its `COMMIT` end both.
+    fn begin(store: &'s PostgresStore, writable: bool, begin: String) -> Result<PgTx<'s>> {
+        if store.in_transaction.replace(true) {
+            return Err(Error::Internal("a second transaction was begun while one was open".into()));
+        }
+        let mut tx = PgTx { store, writable, open: true, failed: Cell::new(false) };
+        let begun = store.client.borrow_mut().batch_execute(&begin);
+        if let Err(err) = begun {
+            // The transaction may have begun before the lock failed: end it here.
+            let _ = store.client.borrow_mut().batch_execute("ROLLBACK");
+            tx.open = false;
+            return Err(store.error(err));
+        }
+        Ok(tx)
+    }
+
+    /// Runs a statement; a failure aborts a write transaction for good, while a read
+    /// transaction starts a fresh snapshot so that a caller that reports one unreadable record
+    /// (`doctor`) can go on reading the others.
+    fn run<T>(&self, statement: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error>) -> Result<T> {
+        if self.failed.get() {
+            return Err(Error::Internal("a statement was run in a failed transaction".into()));
+        }
+        let result = statement(&mut self.store.client.borrow_mut());
+        result.map_err(|err| {
+            if self.writable {
+                self.failed.set(true);
+            } else {
+                let mut client = self.store.client.borrow_mut();
+                if client.batch_execute("ROLLBACK").and_then(|()| client.batch_execute(BEGIN_READ)).is_err() {
+                    self.failed.set(true);
+                }
+            }
+            self.store.error(err)
+        })
     }
 
     fn query(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
-        self.store.client.borrow_mut().query(sql, params).map_err(|e| self.store.error(e))
+        self.run(|client| client.query_typed(sql, params))
     }
 
     fn execute(&self, sql: &str, params: Params<'_>) -> Result<u64> {
-        self.store.client.borrow_mut().execute(sql, params).map_err(|e| self.store.error(e))
+        self.run(|client| client.execute_typed(sql, params))
+    }
+
+    /// Applies the migrations this binary knows that the store lacks, within this (write)
+    /// transaction; `role_prefix` is recorded for a new store.
+    pub(super) fn migrate(&self, role_prefix: Option<&str>) -> Result<super::Migrated> {
+        self.run(|client| client.batch_execute(super::schema::BOOTSTRAP))?;
+        let rows = self.query("SELECT value FROM orgmap.meta WHERE key = 'schema_version'", &[])?;
+        let from = match rows.first() {
+            Some(row) => {
+                let text: String = self.get(row, "schema version", 0)?;
+                text.parse::<u32>().map_err(|_| self.damaged("schema version", format!("{text:?} is not a number")))?
+            }
+            None => 0,
+        };
+        let to = super::schema::SCHEMA_VERSION;
+        if from > to {
+            return Err(Error::StoreTooNew { path: self.store.location.as_path(), found: from, supported: to });
+        }
+        for step in &super::schema::MIGRATIONS[from as usize..] {
+            self.run(|client| client.batch_execute(step))?;
+        }
+        self.execute(
+            "INSERT INTO orgmap.meta (key, value) VALUES ('schema_version', $1)
+             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            &[(&to.to_string(), TEXT)],
+        )?;
+        if let Some(prefix) = role_prefix {
+            self.execute(
+                "INSERT INTO orgmap.meta (key, value) VALUES ('role_prefix', $1) ON CONFLICT (key) DO NOTHING",
+                &[(&prefix, TEXT)],
+            )?;
+        }
+        // New tables need the roles' grants too; granting again is harmless.
+        if from > 0 && from < to {
+            let rows = self.query("SELECT value FROM orgmap.meta WHERE key = 'role_prefix'", &[])?;
+            if let Some(row) = rows.first() {
+                let prefix: String = self.get(row, "role prefix", 0)?;
+                let roles = super::checked_roles(&self.store.location, &prefix)?;
+                let rows = self.query(
+                    "SELECT count(*) = 2 FROM pg_roles WHERE rolname IN ($1, $2)",
+                    &[(&roles.manager, TEXT), (&roles.reader, TEXT)],
+                )?;
+                if rows.first().is_some_and(|row| row.get::<_, bool>(0)) {
+                    self.run(|client| client.batch_execute(&super::schema::role_setup_sql(&roles)))?;
+                }
+            }
+        }
+        Ok(super::Migrated { from, to })
     }
 
     fn damaged(&self, what: &str, detail: impl std::fmt::Display) -> Error {
@@ -157,7 +251,7 @@ impl<'s> PgTx<'s> {
                 &format!(
                     "SELECT {MAPPING_COLUMNS} FROM orgmap.mappings WHERE mapping_id > $1 ORDER BY mapping_id LIMIT $2"
                 ),
-                &[&last, &BATCH],
+                &[(&last, TEXT), (&BATCH, INT8)],
             )?;
             let Some(final_row) = rows.last() else { break };
             last = final_row.try_get(0).map_err(|err| self.damaged("mapping", err))?;
@@ -190,6 +284,7 @@ impl Drop for PgTx<'_> {
             // Nothing to report if the connection is gone: the server rolls back anyway.
             let _ = self.store.client.borrow_mut().batch_execute("ROLLBACK");
         }
+        self.store.in_transaction.set(false);
     }
 }
 
@@ -206,7 +301,7 @@ fn system_time(at: Timestamp) -> SystemTime {
 
 impl ReadTx for PgTx<'_> {
     fn org(&self, id: &str) -> Result<Option<Org>> {
-        let rows = self.query(&format!("SELECT {ORG_COLUMNS} FROM orgmap.orgs WHERE id = $1"), &[&id])?;
+        let rows = self.query(&format!("SELECT {ORG_COLUMNS} FROM orgmap.orgs WHERE id = $1"), &[(&id, TEXT)])?;
         rows.first().map(|row| self.org_from(row)).transpose()
     }
 
@@ -216,8 +311,10 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn mapping(&self, mapping_id: &str) -> Result<Option<Mapping>> {
-        let rows = self
-            .query(&format!("SELECT {MAPPING_COLUMNS} FROM orgmap.mappings WHERE mapping_id = $1"), &[&mapping_id])?;
+        let rows = self.query(
+            &format!("SELECT {MAPPING_COLUMNS} FROM orgmap.mappings WHERE mapping_id = $1"),
+            &[(&mapping_id, TEXT)],
+        )?;
         rows.first().map(|row| PgTx::mapping(self, row)).transpose()
     }
 
@@ -228,13 +325,13 @@ impl ReadTx for PgTx<'_> {
                     "SELECT {MAPPING_COLUMNS} FROM orgmap.mappings WHERE org_id = $1 AND integration = $2 \
                      ORDER BY mapping_id"
                 ),
-                &[&org_id, &integration],
+                &[(&org_id, TEXT), (&integration, TEXT)],
             ),
             None => self.mappings(
                 &format!(
                     "SELECT {MAPPING_COLUMNS} FROM orgmap.mappings WHERE org_id = $1 ORDER BY integration, mapping_id"
                 ),
-                &[&org_id],
+                &[(&org_id, TEXT)],
             ),
         }
     }
@@ -245,7 +342,7 @@ impl ReadTx for PgTx<'_> {
                 "SELECT {MAPPING_COLUMNS} FROM orgmap.mappings WHERE integration = $1 AND external_org_id = $2 \
                  ORDER BY mapping_id"
             ),
-            &[&integration, &external_org_id],
+            &[(&integration, TEXT), (&external_org_id, TEXT)],
         )
     }
 
@@ -255,7 +352,7 @@ impl ReadTx for PgTx<'_> {
                 "SELECT {MAPPING_COLUMNS} FROM orgmap.mappings WHERE integration = $1 \
                  ORDER BY external_org_id, mapping_id"
             ),
-            &[&integration],
+            &[(&integration, TEXT)],
         )
     }
 
@@ -266,7 +363,7 @@ impl ReadTx for PgTx<'_> {
             &format!(
                 "SELECT {MAPPING_COLUMNS} FROM orgmap.mappings WHERE mapping_id >= $1 ORDER BY mapping_id LIMIT $2"
             ),
-            &[&prefix, &limit],
+            &[(&prefix, TEXT), (&limit, INT8)],
         )?;
         let mut found = Vec::new();
         for row in &rows {
@@ -286,7 +383,7 @@ impl ReadTx for PgTx<'_> {
                 &format!(
                     "SELECT {MAPPING_COLUMNS} FROM orgmap.mappings WHERE mapping_id > $1 ORDER BY mapping_id LIMIT $2"
                 ),
-                &[&last, &BATCH],
+                &[(&last, TEXT), (&BATCH, INT8)],
             )?;
             let Some(final_mapping) = batch.last() else { return Ok(()) };
             last = final_mapping.mapping_id.clone();
@@ -297,7 +394,8 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn count_mappings(&self, integration: &str) -> Result<u64> {
-        let rows = self.query("SELECT count(*) FROM orgmap.mappings WHERE integration = $1", &[&integration])?;
+        let rows =
+            self.query("SELECT count(*) FROM orgmap.mappings WHERE integration = $1", &[(&integration, TEXT)])?;
         let count: i64 = rows.first().map(|row| self.get(row, "count", 0)).transpose()?.unwrap_or(0);
         Ok(count.unsigned_abs())
     }
@@ -305,7 +403,7 @@ impl ReadTx for PgTx<'_> {
     fn access(&self, actor: &str) -> Result<Option<AccessGrant>> {
         let rows = self.query(
             "SELECT actor, permissions, granted_at, granted_by FROM orgmap.access WHERE actor = $1",
-            &[&actor],
+            &[(&actor, TEXT)],
         )?;
         rows.first().map(|row| self.grant_from(row)).transpose()
     }
@@ -317,29 +415,34 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn audit_newest_first(&self, visit: &mut dyn FnMut(AuditEvent) -> Result<bool>) -> Result<()> {
-        let mut before = i64::MAX;
+        let mut through = i64::MAX;
         loop {
             let rows = self.query(
-                &format!("SELECT {AUDIT_COLUMNS} FROM orgmap.audit WHERE seq < $1 ORDER BY seq DESC LIMIT $2"),
-                &[&before, &BATCH],
+                &format!("SELECT {AUDIT_COLUMNS} FROM orgmap.audit WHERE seq <= $1 ORDER BY seq DESC LIMIT $2"),
+                &[(&through, INT8), (&BATCH, INT8)],
             )?;
             let Some(final_row) = rows.last() else { return Ok(()) };
-            before = self.get(final_row, "audit event", 0)?;
+            let last: i64 = self.get(final_row, "audit event", 0)?;
             for row in &rows {
                 if !visit(self.audit_from(row)?)? {
                     return Ok(());
                 }
             }
+            match last.checked_sub(1) {
+                Some(next) => through = next,
+                None => return Ok(()),
+            }
         }
     }
 
     fn discovery(&self, integration: &str) -> Result<Option<DiscoveryCache>> {
-        let rows = self.query("SELECT record FROM orgmap.discovery WHERE integration = $1", &[&integration])?;
+        let rows = self.query("SELECT record FROM orgmap.discovery WHERE integration = $1", &[(&integration, TEXT)])?;
         rows.first().map(|row| self.record(row, "discovery cache", 0)).transpose()
     }
 
     fn test_result(&self, mapping_id: &str) -> Result<Option<TestResult>> {
-        let rows = self.query("SELECT record FROM orgmap.test_results WHERE mapping_id = $1", &[&mapping_id])?;
+        let rows =
+            self.query("SELECT record FROM orgmap.test_results WHERE mapping_id = $1", &[(&mapping_id, TEXT)])?;
         rows.first().map(|row| self.record(row, "test result", 0)).transpose()
     }
 }
@@ -353,13 +456,13 @@ impl WriteTx for PgTx<'_> {
                 created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by,
                 updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
             &[
-                &org.id,
-                &org.name,
-                &org.active,
-                &system_time(org.created_at),
-                &org.created_by,
-                &system_time(org.updated_at),
-                &org.updated_by,
+                (&org.id, TEXT),
+                (&org.name, TEXT),
+                (&org.active, BOOL),
+                (&system_time(org.created_at), TIMESTAMPTZ),
+                (&org.created_by, TEXT),
+                (&system_time(org.updated_at), TIMESTAMPTZ),
+                (&org.updated_by, TEXT),
             ],
         )?;
         Ok(())
@@ -377,28 +480,28 @@ impl WriteTx for PgTx<'_> {
                 verified = EXCLUDED.verified, revision = EXCLUDED.revision, created_at = EXCLUDED.created_at,
                 created_by = EXCLUDED.created_by, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
             &[
-                &m.mapping_id,
-                &m.org_id,
-                &m.integration,
-                &m.external_org_id,
-                &m.external_org_name,
-                &m.label,
-                &json(&m.metadata)?,
-                &m.active,
-                &m.verified,
-                &revision,
-                &system_time(m.created_at),
-                &m.created_by,
-                &system_time(m.updated_at),
-                &m.updated_by,
+                (&m.mapping_id, TEXT),
+                (&m.org_id, TEXT),
+                (&m.integration, TEXT),
+                (&m.external_org_id, TEXT),
+                (&m.external_org_name, TEXT),
+                (&m.label, TEXT),
+                (&json(&m.metadata)?, JSON),
+                (&m.active, BOOL),
+                (&m.verified, BOOL),
+                (&revision, INT8),
+                (&system_time(m.created_at), TIMESTAMPTZ),
+                (&m.created_by, TEXT),
+                (&system_time(m.updated_at), TIMESTAMPTZ),
+                (&m.updated_by, TEXT),
             ],
         )?;
         Ok(())
     }
 
     fn delete_mapping(&mut self, mapping: &Mapping) -> Result<()> {
-        self.execute("DELETE FROM orgmap.mappings WHERE mapping_id = $1", &[&mapping.mapping_id])?;
-        self.execute("DELETE FROM orgmap.test_results WHERE mapping_id = $1", &[&mapping.mapping_id])?;
+        self.execute("DELETE FROM orgmap.mappings WHERE mapping_id = $1", &[(&mapping.mapping_id, TEXT)])?;
+        self.execute("DELETE FROM orgmap.test_results WHERE mapping_id = $1", &[(&mapping.mapping_id, TEXT)])?;
         Ok(())
     }
 
@@ -407,30 +510,35 @@ impl WriteTx for PgTx<'_> {
             "INSERT INTO orgmap.access (actor, permissions, granted_at, granted_by) VALUES ($1, $2, $3, $4)
              ON CONFLICT (actor) DO UPDATE SET permissions = EXCLUDED.permissions,
                 granted_at = EXCLUDED.granted_at, granted_by = EXCLUDED.granted_by",
-            &[&grant.actor, &grant.permissions, &system_time(grant.granted_at), &grant.granted_by],
+            &[
+                (&grant.actor, TEXT),
+                (&grant.permissions, TEXT_ARRAY),
+                (&system_time(grant.granted_at), TIMESTAMPTZ),
+                (&grant.granted_by, TEXT),
+            ],
         )?;
         Ok(())
     }
 
     fn delete_access(&mut self, actor: &str) -> Result<()> {
-        self.execute("DELETE FROM orgmap.access WHERE actor = $1", &[&actor])?;
+        self.execute("DELETE FROM orgmap.access WHERE actor = $1", &[(&actor, TEXT)])?;
         Ok(())
     }
 
-    /// The server fills in the database role: the client cannot name another.
+    /// The server fills in the database role (the column's default): the client names none.
     fn append_audit(&mut self, event: &AuditEvent) -> Result<()> {
-        self.insert_audit(event, "session_user")
+        self.insert_audit(event, false)
     }
 
     fn import_audit(&mut self, event: &AuditEvent) -> Result<()> {
-        self.insert_audit(event, "$11")
+        self.insert_audit(event, true)
     }
 
     fn put_discovery(&mut self, cache: &DiscoveryCache) -> Result<()> {
         self.execute(
             "INSERT INTO orgmap.discovery (integration, record) VALUES ($1, $2)
              ON CONFLICT (integration) DO UPDATE SET record = EXCLUDED.record",
-            &[&cache.integration, &json(cache)?],
+            &[(&cache.integration, TEXT), (&json(cache)?, JSON)],
         )?;
         Ok(())
     }
@@ -439,7 +547,7 @@ impl WriteTx for PgTx<'_> {
         self.execute(
             "INSERT INTO orgmap.test_results (mapping_id, record) VALUES ($1, $2)
              ON CONFLICT (mapping_id) DO UPDATE SET record = EXCLUDED.record",
-            &[&result.mapping_id, &json(result)?],
+            &[(&result.mapping_id, TEXT), (&json(result)?, JSON)],
         )?;
         Ok(())
     }
@@ -468,39 +576,45 @@ impl WriteTx for PgTx<'_> {
         }))
     }
 
-    fn commit(mut self: Box<Self>) -> Result<()> {
-        self.open = false;
-        self.batch("COMMIT")
+    fn commit(self: Box<Self>) -> Result<()> {
+        // After a failed statement the server answers COMMIT with a rollback, not an error.
+        if self.failed.get() {
+            return Err(Error::Internal("a transaction whose statement failed was committed".into()));
+        }
+        self.run(|client| client.batch_execute("COMMIT"))?;
+        let mut this = self;
+        this.open = false;
+        Ok(())
     }
 }
 
 impl PgTx<'_> {
-    /// Inserts an audit event; `db_role` is the SQL for its role column (`session_user`, or `$11`
-    /// for the event's own when importing).
-    fn insert_audit(&mut self, event: &AuditEvent, db_role: &str) -> Result<()> {
+    /// Inserts an audit event, with its own database role when `with_role` (an import).
+    fn insert_audit(&mut self, event: &AuditEvent, with_role: bool) -> Result<()> {
         let outcome = match event.outcome {
             Outcome::Ok => "ok",
             Outcome::Denied => "denied",
         };
+        let (role_column, role_value) = if with_role { (", db_role", ", $11") } else { ("", "") };
         let sql = format!(
-            "INSERT INTO orgmap.audit (id, at, actor, db_role, action, target, org_id, integration, before, after, outcome)
-             VALUES ($1, $2, $3, {db_role}, $4, $5, $6, $7, $8, $9, $10)"
+            "INSERT INTO orgmap.audit (id, at, actor, action, target, org_id, integration, before, after, outcome{role_column})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10{role_value})"
         );
         let at = system_time(event.at);
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![
-            &event.id,
-            &at,
-            &event.actor,
-            &event.action,
-            &event.target,
-            &event.org_id,
-            &event.integration,
-            &event.before,
-            &event.after,
-            &outcome,
+        let mut params: Vec<(&(dyn ToSql + Sync), Type)> = vec![
+            (&event.id, TEXT),
+            (&at, TIMESTAMPTZ),
+            (&event.actor, TEXT),
+            (&event.action, TEXT),
+            (&event.target, TEXT),
+            (&event.org_id, TEXT),
+            (&event.integration, TEXT),
+            (&event.before, JSON),
+            (&event.after, JSON),
+            (&outcome, TEXT),
         ];
-        if db_role.starts_with('$') {
-            params.push(&event.db_role);
+        if with_role {
+            params.push((&event.db_role, TEXT));
         }
         self.execute(&sql, &params)?;
         Ok(())
