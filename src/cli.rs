@@ -175,6 +175,7 @@ pub fn main() -> ExitCode {
     }));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&ctx, cli.command)))
         .unwrap_or_else(|_| Err(panic_error(&ctx)));
+    crate::store::postgres::close_idle();
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(Error::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 /// Where a secret comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, remote = "Self")]
 pub struct SecretRef {
     /// An environment variable.
     #[serde(default)]
@@ -28,6 +28,29 @@ pub struct SecretRef {
     /// A file whose content (trimmed) is the secret, such as `/run/secrets/halo`.
     #[serde(default)]
     pub file: Option<PathBuf>,
+}
+
+/// Said when a config holds a secret's value where a reference belongs. Its value is never
+/// repeated, and messages that carry this text are shown without the config line.
+pub const LITERAL_SECRET: &str = "a secret must be a reference such as { env = \"NAME\" }, { command = [\"pass\", \"x\"] } or { file = \"/run/secrets/x\" }, never the secret itself";
+
+impl<'de> Deserialize<'de> for SecretRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Reference;
+        impl<'de> serde::de::Visitor<'de> for Reference {
+            type Value = SecretRef;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a secret reference (env, command or file)")
+            }
+            fn visit_str<E: serde::de::Error>(self, _value: &str) -> Result<SecretRef, E> {
+                Err(E::custom(LITERAL_SECRET))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<SecretRef, A::Error> {
+                SecretRef::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer.deserialize_any(Reference)
+    }
 }
 
 impl SecretRef {

@@ -220,7 +220,7 @@ impl Config {
     pub fn parse(text: &str, path: Option<PathBuf>) -> Result<Config> {
         let shown = path.as_deref().map_or_else(|| "<config>".to_owned(), |p| p.display().to_string());
         let file: ConfigFile = toml::from_str(text).map_err(|err| Error::Config {
-            message: format!("invalid config {shown}: {}", err.to_string().trim_end()),
+            message: format!("invalid config {shown}: {}", describe_toml_error(text, &err)),
             hint: Some("fix the key at the line shown; the README documents every key".into()),
         })?;
         let base_dir =
@@ -289,6 +289,17 @@ impl Config {
     }
 }
 
+/// A TOML error with the line it is on. The line itself is shown too, unless the error is a
+/// secret written where its reference belongs: then the line holds the secret.
+fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
+    if err.message().contains(crate::secrets::LITERAL_SECRET) {
+        let before = err.span().and_then(|span| text.get(..span.start)).unwrap_or_default();
+        let line = before.matches('\n').count() + 1;
+        return format!("line {line}: {}", err.message());
+    }
+    err.to_string().trim_end().to_owned()
+}
+
 /// The `[store]` table alone, without loading (or checking) the integrations.
 pub fn load_store_settings(path: &Path) -> Result<StoreSettings> {
     #[derive(Deserialize)]
@@ -304,7 +315,7 @@ pub fn load_store_settings(path: &Path) -> Result<StoreSettings> {
         message: format!("invalid config {}: {message}", path.display()),
         hint: Some("fix the key at the line shown; the README documents every key".into()),
     };
-    let only: StoreOnly = toml::from_str(&text).map_err(|err| invalid(err.to_string().trim_end().to_owned()))?;
+    let only: StoreOnly = toml::from_str(&text).map_err(|err| invalid(describe_toml_error(&text, &err)))?;
     check_store(&only.store).map_err(|message| invalid(format!("store: {message}")))?;
     Ok(only.store)
 }

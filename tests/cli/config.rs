@@ -263,3 +263,25 @@ fn config_errors_keep_their_line_breaks_on_a_terminal() {
         "the offending line is shown on its own: {stderr}"
     );
 }
+
+#[test]
+fn a_secret_written_where_its_reference_belongs_is_refused_without_showing_it() {
+    let env = TestEnv::initialized();
+    for text in [
+        "[integrations.x]\ndisplay_name = \"X\"\nsupports_org_mapping = true\n[integrations.x.secrets]\ntoken = \"literal-token-8xQ\"\n",
+        "[store]\nurl = \"postgres://worker@db.internal/orgmap\"\npassword = \"literal-token-8xQ\"\n",
+    ] {
+        let config = write(&env, "literal.toml", text);
+        let out = env
+            .cmd()
+            .args(["--config", config.to_str().unwrap(), "integrations"])
+            .env_remove("ORGMAP_STORE")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("literal-token-8xQ"), "{stderr}");
+        assert!(stderr.contains("never the secret itself"), "{stderr}");
+        assert!(stderr.contains("line 5") || stderr.contains("line 3"), "names the line: {stderr}");
+    }
+}

@@ -28,7 +28,8 @@ const WRITE_LOCK: i64 = 0x6f72_676d_6170;
 
 /// A connection to a PostgreSQL store.
 pub struct PostgresStore {
-    client: RefCell<Client>,
+    /// Always `Some` until the store is dropped, when the connection may be kept for reuse.
+    client: RefCell<Option<Client>>,
     location: PgLocation,
     access: Access,
     /// The database role this session runs as, recorded in audit events.
@@ -39,6 +40,8 @@ pub struct PostgresStore {
     lock_timeout: std::time::Duration,
     /// Whether a transaction is open on the connection.
     in_transaction: Cell<bool>,
+    /// Whether the schema version was checked on this connection, so that it may be reused.
+    checked: bool,
 }
 
 /// What `store migrate` did.
@@ -55,24 +58,32 @@ impl PostgresStore {
 
     /// Opens an existing store; refuses one that is missing, older or newer than this binary.
     pub fn open(location: &PgLocation, access: Access, options: &OpenOptions) -> Result<PostgresStore> {
+        if let Some((client, state)) = take_idle(location) {
+            let mut store = PostgresStore::new(client, location, access, state, options);
+            store.checked = true;
+            return Ok(store);
+        }
         let mut client = Self::connect(location, options)?;
         let state = read_state(&mut client, location)?;
         let Some(found) = state.version else {
             return Err(Error::StoreMissing { path: location.as_path() });
         };
         check_version(location, found)?;
-        Ok(PostgresStore::new(client, location, access, state, options))
+        let mut store = PostgresStore::new(client, location, access, state, options);
+        store.checked = true;
+        Ok(store)
     }
 
     fn new(client: Client, location: &PgLocation, access: Access, state: State, options: &OpenOptions) -> Self {
         PostgresStore {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             location: location.clone(),
             access,
             role: state.role,
             roles: state.roles,
             lock_timeout: options.lock_timeout,
             in_transaction: Cell::new(false),
+            checked: false,
         }
     }
 
@@ -160,6 +171,11 @@ impl PostgresStore {
         &self.role
     }
 
+    /// The connection.
+    fn client(&self) -> std::cell::RefMut<'_, Client> {
+        std::cell::RefMut::map(self.client.borrow_mut(), |client| client.as_mut().expect("an open connection"))
+    }
+
     fn error(&self, err: postgres::Error) -> Error {
         if err.code() == Some(&postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
             return Error::StoreBusy { path: self.location.as_path(), waited_secs: self.lock_timeout.as_secs_f64() };
@@ -169,6 +185,43 @@ impl PostgresStore {
 
     fn manager_role(&self) -> Option<&str> {
         self.roles.as_ref().map(|r| r.manager.as_str())
+    }
+}
+
+/// The connection of the last store this process closed, while it is idle. A command that
+/// opens the store twice (a check, then the change) pays for one connection, not two. A static
+/// is never dropped: [`close_idle`] ends the connection politely.
+static IDLE: std::sync::Mutex<Option<(String, Client, State)>> = std::sync::Mutex::new(None);
+
+fn take_idle(location: &PgLocation) -> Option<(Client, State)> {
+    let key = location.to_string();
+    match IDLE.lock().ok()?.take() {
+        Some((idle_key, client, state)) if idle_key == key && !client.is_closed() => Some((client, state)),
+        _ => None,
+    }
+}
+
+/// Closes the idle connection, if any (at the end of a command).
+pub fn close_idle() {
+    let idle = IDLE.lock().ok().and_then(|mut idle| idle.take());
+    if let Some((_, client, _)) = idle {
+        let _ = client.close();
+    }
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        // Only a connection with no transaction open is worth keeping.
+        if self.in_transaction.get() || !self.checked {
+            return;
+        }
+        if let Some(client) = self.client.get_mut().take() {
+            let state = State { version: Some(SCHEMA_VERSION), roles: self.roles.clone(), role: self.role.clone() };
+            let key = self.location.to_string();
+            if let Ok(mut idle) = IDLE.lock() {
+                *idle = Some((key, client, state));
+            }
+        }
     }
 }
 

@@ -68,10 +68,10 @@ impl<'s> PgTx<'s> {
             return Err(Error::Internal("a second transaction was begun while one was open".into()));
         }
         let mut tx = PgTx { store, writable, open: true, failed: Cell::new(false) };
-        let begun = store.client.borrow_mut().batch_execute(&begin);
+        let begun = store.client().batch_execute(&begin);
         if let Err(err) = begun {
             // The transaction may have begun before the lock failed: end it here.
-            let _ = store.client.borrow_mut().batch_execute("ROLLBACK");
+            let _ = store.client().batch_execute("ROLLBACK");
             tx.open = false;
             return Err(store.error(err));
         }
@@ -85,12 +85,12 @@ impl<'s> PgTx<'s> {
         if self.failed.get() {
             return Err(Error::Internal("a statement was run in a failed transaction".into()));
         }
-        let result = statement(&mut self.store.client.borrow_mut());
+        let result = statement(&mut self.store.client());
         result.map_err(|err| {
             if self.writable {
                 self.failed.set(true);
             } else {
-                let mut client = self.store.client.borrow_mut();
+                let mut client = self.store.client();
                 if client.batch_execute("ROLLBACK").and_then(|()| client.batch_execute(BEGIN_READ)).is_err() {
                     self.failed.set(true);
                 }
@@ -282,7 +282,7 @@ impl Drop for PgTx<'_> {
     fn drop(&mut self) {
         if self.open {
             // Nothing to report if the connection is gone: the server rolls back anyway.
-            let _ = self.store.client.borrow_mut().batch_execute("ROLLBACK");
+            let _ = self.store.client().batch_execute("ROLLBACK");
         }
         self.store.in_transaction.set(false);
     }
