@@ -14,11 +14,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use orgmap::domain::{Mapping, Org, now};
+mod common;
+
+use common::{INTEGRATIONS, config_text, mapping, org};
 use orgmap::store::{self, Access, Location, OpenOptions};
 
 const ORGS: usize = 1_000;
-const INTEGRATIONS: usize = 10;
 const GET_RUNS: usize = 200;
 const WRITERS: usize = 16;
 const SETS_PER_WRITER: usize = 50;
@@ -32,47 +33,15 @@ struct Backend {
     password: Option<String>,
 }
 
-fn config_text() -> String {
-    (0..INTEGRATIONS)
-        .map(|i| format!("[integrations.int{i}]\ndisplay_name = \"Integration {i}\"\nsupports_org_mapping = true\n\n"))
-        .collect()
-}
-
 fn fill(backend: &Backend) {
     let location = Location::parse(backend.store.as_ref()).expect("location");
     store::init(&location, "bench", &backend.options).expect("init");
     let store = store::open(&location, Access::Write, &backend.options).expect("open");
     let mut tx = store.write().expect("write");
-    let at = now();
-    for org in 0..ORGS {
-        tx.put_org(&Org {
-            id: format!("org{org}"),
-            name: format!("Customer {org}"),
-            active: true,
-            created_at: at,
-            created_by: "bench".into(),
-            updated_at: at,
-            updated_by: "bench".into(),
-        })
-        .expect("org");
+    for n in 0..ORGS {
+        tx.put_org(&org(n)).expect("org");
         for integration in 0..INTEGRATIONS {
-            let mapping = Mapping {
-                mapping_id: ulid::Ulid::new().to_string(),
-                org_id: format!("org{org}"),
-                integration: format!("int{integration}"),
-                external_org_id: format!("{}", 100_000 + org * INTEGRATIONS + integration),
-                external_org_name: Some(format!("Customer {org} in integration {integration}")),
-                label: None,
-                metadata: [("region".to_owned(), serde_json::Value::String("eu".into()))].into(),
-                active: true,
-                verified: true,
-                revision: 1,
-                created_at: at,
-                created_by: "bench".into(),
-                updated_at: at,
-                updated_by: "bench".into(),
-            };
-            tx.put_mapping(None, &mapping).expect("mapping");
+            tx.put_mapping(None, &mapping(n, integration)).expect("mapping");
         }
     }
     tx.commit().expect("commit");

@@ -10,16 +10,16 @@
 //! Goals: get ≤ 1.0× sqlite3 at both sizes; list of 100,000 ≤ 1 s and ≤ 150 MB; the slowest of
 //! 32 concurrent gets ≤ 100 ms.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use orgmap::domain::{Mapping, Org, now};
+mod common;
+
+use common::{INTEGRATIONS, config_text, mapping, org};
 use orgmap::store::{self, Access, Location, OpenOptions};
 
-const INTEGRATIONS: usize = 10;
 const RUNS: usize = 200;
 const BIN: &str = env!("CARGO_BIN_EXE_orgmap");
 
@@ -34,34 +34,6 @@ impl Xorshift {
     }
 }
 
-fn config_text() -> String {
-    (0..INTEGRATIONS)
-        .map(|i| format!("[integrations.int{i}]\ndisplay_name = \"Integration {i}\"\nsupports_org_mapping = true\n\n"))
-        .collect()
-}
-
-fn mapping(org: usize, integration: usize) -> Mapping {
-    let at = now();
-    let mut metadata = BTreeMap::new();
-    metadata.insert("region".to_owned(), serde_json::Value::String("eu".to_owned()));
-    Mapping {
-        mapping_id: ulid::Ulid::new().to_string(),
-        org_id: format!("org{org}"),
-        integration: format!("int{integration}"),
-        external_org_id: format!("{}", 100_000 + org * INTEGRATIONS + integration),
-        external_org_name: Some(format!("Customer {org} in integration {integration}")),
-        label: None,
-        metadata,
-        active: true,
-        verified: true,
-        revision: 1,
-        created_at: at,
-        created_by: "bench".into(),
-        updated_at: at,
-        updated_by: "bench".into(),
-    }
-}
-
 /// Builds the redb store and an equivalent sqlite database holding the same mappings.
 fn build(dir: &Path, orgs: usize) -> (PathBuf, PathBuf) {
     let store_dir = dir.join("store");
@@ -72,20 +44,10 @@ fn build(dir: &Path, orgs: usize) -> (PathBuf, PathBuf) {
     let mut sql = String::from(
         "CREATE TABLE mappings (mapping_id TEXT PRIMARY KEY, org_id TEXT NOT NULL, integration TEXT NOT NULL, external_org_id TEXT NOT NULL, external_org_name TEXT, label TEXT, metadata TEXT, active INTEGER, verified INTEGER, revision INTEGER, created_at TEXT, created_by TEXT, updated_at TEXT, updated_by TEXT);\nCREATE INDEX by_org ON mappings (org_id, integration);\nBEGIN;\n",
     );
-    for org in 0..orgs {
-        let at = now();
-        tx.put_org(&Org {
-            id: format!("org{org}"),
-            name: format!("Customer {org}"),
-            active: true,
-            created_at: at,
-            created_by: "bench".into(),
-            updated_at: at,
-            updated_by: "bench".into(),
-        })
-        .expect("org");
+    for n in 0..orgs {
+        tx.put_org(&org(n)).expect("org");
         for integration in 0..INTEGRATIONS {
-            let m = mapping(org, integration);
+            let m = mapping(n, integration);
             tx.put_mapping(None, &m).expect("mapping");
             sql.push_str(&format!(
                 "INSERT INTO mappings VALUES ('{}','{}','{}','{}','{}',NULL,'{}',1,1,1,'{}','bench','{}','bench');\n",

@@ -611,3 +611,53 @@ fn times_finer_than_a_microsecond_import_once_and_then_stay_unchanged() {
     assert_eq!(again["orgs"]["unchanged"], 1, "{again}");
     assert_eq!(env.json(&["org", "show", "acme"])["org"]["created_at"], "2026-01-01T00:00:00.123456Z");
 }
+
+/// A store whose login role `tls` may connect only over TLS (the test server refuses it
+/// otherwise), and the URL for it with `query` appended.
+fn tls_store() -> (TestEnv, String) {
+    let env = TestEnv::on(Backend::Postgres);
+    let prefix = env.db().role_prefix();
+    env.ok(&["init", "--role-prefix", &prefix, "--apply-roles"]);
+    let role = env.db().login_role("tls", "tls-pw-4Rt", &[&format!("{prefix}_reader"), "orgmap_tls_only"]);
+    let url = env.db().url_as(&role);
+    (env, url)
+}
+
+fn as_tls_role(env: &TestEnv, url: &str) -> Output {
+    env.cmd()
+        .env("ORGMAP_STORE", url)
+        .env("PGPASSWORD", "tls-pw-4Rt")
+        .args(["access", "list", "--json"])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn tls_is_used_when_the_server_offers_it_and_checked_against_the_authority_given() {
+    let (env, url) = tls_store();
+    let ca = std::env::var("ORGMAP_TEST_POSTGRES_CA").expect("ORGMAP_TEST_POSTGRES_CA, set by scripts/with-postgres");
+
+    let plain = as_tls_role(&env, &format!("{url}?sslmode=disable"));
+    assert_eq!(plain.status.code(), Some(9), "the server refuses this role without TLS: {}", stderr(&plain));
+    succeeded(&as_tls_role(&env, &url), "the default (prefer) encrypts when the server offers TLS");
+    succeeded(&as_tls_role(&env, &format!("{url}?sslmode=require")), "require");
+    succeeded(&as_tls_role(&env, &format!("{url}?sslmode=verify-full&sslrootcert={ca}")), "verify-full");
+
+    let out = as_tls_role(&env, &format!("{url}?sslmode=verify-full"));
+    assert_eq!(out.status.code(), Some(9));
+    assert!(stderr(&out).contains("~/.postgresql/root.crt"), "says where the authority goes: {}", stderr(&out));
+    let default_root = env.path().join("home/.postgresql");
+    std::fs::create_dir_all(&default_root).unwrap();
+    std::fs::copy(&ca, default_root.join("root.crt")).unwrap();
+    succeeded(&as_tls_role(&env, &format!("{url}?sslmode=verify-full")), "verify-full with ~/.postgresql/root.crt");
+
+    // An authority that did not sign the server's certificate.
+    let other = rcgen::generate_simple_self_signed(vec!["elsewhere.example".to_owned()]).unwrap();
+    let other_ca = env.path().join("other-ca.pem");
+    std::fs::write(&other_ca, other.cert.pem()).unwrap();
+    let out = as_tls_role(&env, &format!("{url}?sslmode=verify-full&sslrootcert={}", other_ca.display()));
+    assert_eq!(out.status.code(), Some(9), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("certificate"), "{text}");
+    assert!(!text.contains("tried"), "a refused certificate is not retried: {text}");
+}

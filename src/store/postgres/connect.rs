@@ -10,6 +10,7 @@ use std::time::Duration;
 use postgres::config::Host;
 use postgres::{Client, NoTls};
 
+use super::tls::{self, SslMode, TlsSettings};
 use crate::error::{Error, Result};
 use crate::secrets::{Redactor, SecretRef};
 
@@ -23,6 +24,7 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct PgLocation {
     config: postgres::Config,
+    tls: TlsSettings,
     host: String,
     port: u16,
     user: String,
@@ -71,6 +73,9 @@ impl PgLocation {
             message,
             hint: Some("write it as postgres://USER@HOST:PORT/DATABASE (the password never goes in the URL)".into()),
         };
+        // TLS settings the client library does not know are ours to apply.
+        let (url, tls) = tls::take_tls_params(url, &env).map_err(bad)?;
+        let url = url.as_str();
         // The URL parser fills in port 5432 for a host without one; PGPORT comes first, as in libpq.
         let pgport = match env("PGPORT") {
             Some(text) => Some(text.parse::<u16>().map_err(|_| bad(format!("PGPORT={text:?} is not a port")))?),
@@ -117,13 +122,14 @@ impl PgLocation {
             config.connect_timeout(DEFAULT_CONNECT_TIMEOUT);
         }
         config.application_name("orgmap");
+        config.ssl_mode(tls.mode.library_mode());
         let host = match config.get_hosts().first() {
             Some(Host::Tcp(name)) => name.clone(),
             Some(Host::Unix(path)) => path.display().to_string(),
             None => String::new(),
         };
         let port = config.get_ports().first().copied().unwrap_or(5432);
-        Ok(PgLocation { config, host, port, user, dbname })
+        Ok(PgLocation { config, tls, host, port, user, dbname })
     }
 
     pub fn user(&self) -> &str {
@@ -159,10 +165,24 @@ impl PgLocation {
             }
             Password::None { .. } => None,
         };
+        let connector = match self.tls.mode {
+            SslMode::Disable => None,
+            _ => Some(tls::connector(&self.tls, env("HOME").as_deref().map(Path::new)).map_err(|detail| {
+                Error::StoreUnreachable {
+                    store: self.to_string(),
+                    detail,
+                    hint: "sslmode and sslrootcert go in the store URL (or PGSSLMODE, PGSSLROOTCERT)".into(),
+                }
+            })?),
+        };
         let mut delay = FIRST_RETRY_DELAY;
         let mut attempt = 1;
         loop {
-            match config.connect(NoTls) {
+            let connected = match &connector {
+                None => config.connect(NoTls),
+                Some(connector) => config.connect(connector.clone()),
+            };
+            match connected {
                 Ok(client) => return Ok(client),
                 Err(err) if attempt < CONNECT_ATTEMPTS && is_transient(&err) => {
                     std::thread::sleep(delay);
@@ -247,11 +267,11 @@ impl PgLocation {
                 hint: no_password,
             };
         }
-        if cause.contains("TLS") || cause.contains("SSL") {
+        if is_tls_failure(err) || cause.contains("TLS") || cause.contains("SSL") {
             return Error::StoreUnreachable {
                 store,
-                detail: format!("cannot connect to {}: {cause}", self.server()),
-                hint: "orgmap connects without TLS: reach the server over a local socket, a private network or an SSH tunnel, and leave sslmode at its default".into(),
+                detail: format!("no TLS connection to {}: {cause}", self.server()),
+                hint: "with sslmode=verify-full or verify-ca the server's certificate must chain to sslrootcert (default ~/.postgresql/root.crt) and, for verify-full, name the host of the URL; sslmode=require insists on TLS, prefer uses it when the server offers it".into(),
             };
         }
         let detail = format!("cannot reach PostgreSQL at {}: {cause}{tries}", self.server());
@@ -278,6 +298,9 @@ fn is_transient(err: &postgres::Error) -> bool {
     if let Some(db) = err.as_db_error() {
         return matches!(db.code().code(), "57P03" | "53300");
     }
+    if is_tls_failure(err) {
+        return false;
+    }
     let mut source: Option<&dyn std::error::Error> = Some(err);
     while let Some(cause) = source {
         if cause.is::<std::io::Error>() {
@@ -286,6 +309,23 @@ fn is_transient(err: &postgres::Error) -> bool {
         source = cause.source();
     }
     err.to_string().contains("timed out") || err.to_string().contains("timeout")
+}
+
+/// A refused certificate or handshake: trying again gives the same answer.
+fn is_tls_failure(err: &postgres::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(cause) = source {
+        if cause.is::<rustls::Error>() {
+            return true;
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>())
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Where the password came from, or why there is none.

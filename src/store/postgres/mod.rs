@@ -10,6 +10,7 @@
 
 mod connect;
 pub mod schema;
+mod tls;
 mod tx;
 
 use std::cell::{Cell, RefCell};
@@ -20,7 +21,6 @@ pub use connect::{PgLocation, is_postgres_url};
 use schema::{Roles, SCHEMA_VERSION};
 
 use super::{Access, InitOutcome, OpenOptions, ReadTx, Store, WriteTx};
-use crate::domain::{AccessGrant, AuditEvent, MANAGE_CONFIG, now};
 use crate::error::{Error, Result};
 
 /// The advisory lock every write transaction holds until it ends (any number; "orgmap" in ASCII).
@@ -103,16 +103,7 @@ impl PostgresStore {
         if !tx.access_list()?.is_empty() {
             return Ok(InitOutcome::AlreadyExists);
         }
-        let grant = AccessGrant {
-            actor: actor.to_owned(),
-            permissions: vec![MANAGE_CONFIG.to_owned()],
-            granted_at: now(),
-            granted_by: actor.to_owned(),
-        };
-        tx.put_access(&grant)?;
-        let mut event = AuditEvent::new(actor, "store.init", "store".to_owned());
-        event.after = Some(serde_json::to_value(&grant)?);
-        tx.append_audit(&event)?;
+        super::grant_first(&mut tx, actor)?;
         Box::new(tx).commit()?;
         Ok(InitOutcome::Created)
     }

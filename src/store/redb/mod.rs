@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 
 use super::lock::{self, LockError, StoreLock};
 use super::{Access, InitOutcome, OpenOptions, ReadTx, SCHEMA_VERSION, Store, WriteTx};
-use crate::domain::{AccessGrant, AuditEvent, MANAGE_CONFIG, Mapping, now};
+use crate::domain::Mapping;
 use crate::error::{Error, Result};
 
 const DB_FILE: &str = "orgmap.redb";
@@ -139,16 +139,7 @@ impl RedbStore {
                 .and_then(|mut meta| meta.insert("schema_version", version.as_str()).map(|_| ()).map_err(Into::into))
                 .map_err(|e| classify(p, e))?;
         }
-        let grant = AccessGrant {
-            actor: actor.to_owned(),
-            permissions: vec![MANAGE_CONFIG.to_owned()],
-            granted_at: now(),
-            granted_by: actor.to_owned(),
-        };
-        tx.put_access(&grant)?;
-        let mut event = AuditEvent::new(actor, "store.init", "store".to_owned());
-        event.after = Some(serde_json::to_value(&grant)?);
-        tx.append_audit(&event)?;
+        super::grant_first(&mut tx, actor)?;
         Box::new(tx).commit()?;
         Ok(InitOutcome::Created)
     }
