@@ -2,7 +2,8 @@
 //!
 //! Builds 10,000 mappings (1,000 orgs × 10 integrations) in a redb store and in a PostgreSQL
 //! store on the server `scripts/with-postgres` starts (set `WITH_POSTGRES_DURABLE=1` for a server
-//! that fsyncs, as in production), then measures on each:
+//! that fsyncs, as in production), then measures on each (PostgreSQL twice: with TLS, which
+//! that server offers, and with `sslmode=disable`):
 //! - the median wall time of `orgmap get INTEGRATION --org ORG --json` (a whole process: start,
 //!   connect, read, print), over 200 runs;
 //! - 16 processes at once, each running 50 `orgmap set` one after another (800 changes, each a
@@ -27,6 +28,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_orgmap");
 
 struct Backend {
     name: &'static str,
+    /// Whether to build the data (the last backend reuses the PostgreSQL database).
+    fill: bool,
     /// `ORGMAP_STORE` for orgmap: a directory or a URL.
     store: String,
     options: OpenOptions,
@@ -131,23 +134,35 @@ fn main() {
         }),
         ..OpenOptions::default()
     };
+    let pg_url = format!("{}/{dbname}", server.rsplit_once('/').expect("URL with a database").0);
     let backends = [
         Backend {
             name: "redb",
+            fill: true,
             store: dir.path().join("store").display().to_string(),
             options: OpenOptions::default(),
             password: None,
         },
         Backend {
             name: "PostgreSQL",
-            store: format!("{}/{dbname}", server.rsplit_once('/').expect("URL with a database").0),
+            fill: true,
+            store: pg_url.clone(),
+            options: pg_options.clone(),
+            password: Some(password.clone()),
+        },
+        Backend {
+            name: "PG, no TLS",
+            fill: false,
+            store: format!("{pg_url}?sslmode=disable"),
             options: pg_options,
             password: Some(password.clone()),
         },
     ];
     let mut results = Vec::new();
-    for backend in &backends {
-        fill(backend);
+    for (round, backend) in backends.iter().enumerate() {
+        if backend.fill {
+            fill(backend);
+        }
         // Warm the page cache and the server before measuring.
         for _ in 0..5 {
             let mut cmd = orgmap(backend, &config);
@@ -155,13 +170,14 @@ fn main() {
             run(cmd);
         }
         let get = get_median(backend, &config);
-        let sets = concurrent_sets(backend, &config, 1);
+        let sets = concurrent_sets(backend, &config, round + 1);
         results.push((backend.name, get, sets));
     }
     client.batch_execute(&format!("DROP DATABASE {dbname} WITH (FORCE)")).expect("drop database");
 
     let changes = (WRITERS * SETS_PER_WRITER) as f64;
     println!("{ORGS} orgs × {INTEGRATIONS} integrations = {} mappings", ORGS * INTEGRATIONS);
+    println!("PostgreSQL: TLS as the server offers it (sslmode=prefer, the default), then without");
     println!("{:<12} {:>16} {:>34}", "store", "get --json p50", "16 writers × 50 set (throughput)");
     for (name, get, sets) in &results {
         println!(
