@@ -656,7 +656,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__export)
-            opts="-o -q -v -h --output --config --store --json --quiet --verbose --no-input --color --help"
+            opts="-o -q -v -h --output --format --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -668,6 +668,10 @@ _orgmap() {
                     ;;
                 -o)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "json" -- "${cur}"))
                     return 0
                     ;;
                 --config)

@@ -19,11 +19,22 @@ use crate::store::Access;
 #[command(after_help = "\
 Examples:
   orgmap export > orgmap-backup.jsonl
-  orgmap export --output /backups/orgmap-$(date +%F).jsonl")]
+  orgmap export --output /backups/orgmap-$(date +%F).jsonl
+  orgmap export | orgmap --store postgres://admin@db.internal/orgmap import -")]
 pub struct ExportArgs {
     /// Write to this file (created with mode 0600) instead of stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The format: JSON lines, the one `orgmap import` reads
+    #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+    pub format: ExportFormat,
+}
+
+/// What an export is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON record per line, after a header line
+    Json,
 }
 
 pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {

@@ -421,7 +421,7 @@ fn concurrent_first_sets_of_one_org_and_integration_create_exactly_one_mapping()
 
 /// The export without its header line, and without the audit events whose IDs `skip` holds.
 fn export_lines(env: &TestEnv, skip: &HashSet<String>) -> Vec<Value> {
-    env.ok(&["export"])
+    env.ok(&["export", "--format", "json"])
         .lines()
         .map(|line| serde_json::from_str::<Value>(line).unwrap())
         .filter(|line| line["kind"] != "header")
