@@ -25,11 +25,13 @@ pub struct Ctx {
     config: OnceCell<Config>,
     /// Where the config is (`None`: no file), found once so that its warnings are said once.
     config_path: OnceCell<Option<PathBuf>>,
+    /// The config's `[store]` table, when read before (or without) the rest.
+    store_settings: OnceCell<config::StoreSettings>,
 }
 
 impl Ctx {
     pub fn new(globals: GlobalArgs, printer: Printer) -> Self {
-        Ctx { globals, printer, config: OnceCell::new(), config_path: OnceCell::new() }
+        Ctx { globals, printer, config: OnceCell::new(), config_path: OnceCell::new(), store_settings: OnceCell::new() }
     }
 
     /// The config, loaded on first use.
@@ -58,14 +60,18 @@ impl Ctx {
 
     /// The config's `[store]` table. Read on its own when the config is not loaded yet: `get`
     /// loads the rest only when it finds no mapping.
-    fn store_settings(&self) -> Result<config::StoreSettings> {
+    fn store_settings(&self) -> Result<&config::StoreSettings> {
         if let Some(config) = self.config.get() {
-            return Ok(config.store.clone());
+            return Ok(&config.store);
         }
-        match self.config_path()? {
-            Some(path) => config::load_store_settings(path),
-            None => Ok(config::StoreSettings::default()),
+        if let Some(settings) = self.store_settings.get() {
+            return Ok(settings);
         }
+        let settings = match self.config_path()? {
+            Some(path) => config::load_store_settings(path)?,
+            None => config::StoreSettings::default(),
+        };
+        Ok(self.store_settings.get_or_init(|| settings))
     }
 
     /// Where the store is: `--store` or `ORGMAP_STORE`, else the config's `[store] url`, else the
@@ -90,7 +96,7 @@ impl Ctx {
         let mut options = OpenOptions::default();
         // Only a store named by the config takes its password from the config.
         if self.globals.store.is_none() {
-            options.postgres_password = self.store_settings()?.password;
+            options.postgres_password = self.store_settings()?.password.clone();
         }
         if let Ok(text) = std::env::var("ORGMAP_LOCK_TIMEOUT") {
             options.lock_timeout = parse_timeout(&text).ok_or_else(|| {
