@@ -30,8 +30,12 @@ pub struct SecretRef {
     pub file: Option<PathBuf>,
 }
 
-/// Said when a config holds a secret's value where a reference belongs. Its value is never
-/// repeated, and messages that carry this text are shown without the config line.
+/// Begins every error about a secret reference in a config: such messages are shown without
+/// the config line, which may hold a secret written there by mistake.
+pub const IN_SECRET_REFERENCE: &str = "in a secret reference";
+
+/// Said when a config holds a secret's value where a reference belongs; the value is never
+/// repeated.
 pub const LITERAL_SECRET: &str = "a secret must be a reference such as { env = \"NAME\" }, { command = [\"pass\", \"x\"] } or { file = \"/run/secrets/x\" }, never the secret itself";
 
 impl<'de> Deserialize<'de> for SecretRef {
@@ -43,10 +47,28 @@ impl<'de> Deserialize<'de> for SecretRef {
                 f.write_str("a secret reference (env, command or file)")
             }
             fn visit_str<E: serde::de::Error>(self, _value: &str) -> Result<SecretRef, E> {
-                Err(E::custom(LITERAL_SECRET))
+                Err(E::custom(format!("{IN_SECRET_REFERENCE}: {LITERAL_SECRET}")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, _value: i64) -> Result<SecretRef, E> {
+                self.visit_str("")
+            }
+            fn visit_u64<E: serde::de::Error>(self, _value: u64) -> Result<SecretRef, E> {
+                self.visit_str("")
+            }
+            fn visit_f64<E: serde::de::Error>(self, _value: f64) -> Result<SecretRef, E> {
+                self.visit_str("")
+            }
+            fn visit_bool<E: serde::de::Error>(self, _value: bool) -> Result<SecretRef, E> {
+                self.visit_str("")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _seq: A) -> Result<SecretRef, A::Error> {
+                self.visit_str("")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<SecretRef, A::Error> {
+                // A table with a wrong key may hold the secret under it: say what is wrong, not
+                // what is there.
                 SecretRef::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map_err(|err| serde::de::Error::custom(format!("{IN_SECRET_REFERENCE}: {err}")))
             }
         }
         deserializer.deserialize_any(Reference)

@@ -292,10 +292,10 @@ impl Config {
 /// A TOML error with the line it is on. The line itself is shown too, unless the error is a
 /// secret written where its reference belongs: then the line holds the secret.
 fn describe_toml_error(text: &str, err: &toml::de::Error) -> String {
-    if err.message().contains(crate::secrets::LITERAL_SECRET) {
+    if err.message().contains(crate::secrets::IN_SECRET_REFERENCE) {
         let before = err.span().and_then(|span| text.get(..span.start)).unwrap_or_default();
         let line = before.matches('\n').count() + 1;
-        return format!("line {line}: {}", err.message());
+        return format!("line {line}: {}", err.message().trim_end());
     }
     err.to_string().trim_end().to_owned()
 }

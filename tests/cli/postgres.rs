@@ -661,3 +661,11 @@ fn tls_is_used_when_the_server_offers_it_and_checked_against_the_authority_given
     assert!(text.contains("certificate"), "{text}");
     assert!(!text.contains("tried"), "a refused certificate is not retried: {text}");
 }
+
+#[test]
+fn url_parameters_other_than_tls_reach_the_server_as_written() {
+    let env = TestEnv::initialized_on(Backend::Postgres);
+    let url = format!("{}?options=-c%20statement_timeout%3D4321&sslmode=prefer&connect_timeout=5", env.db().url);
+    let out = env.cmd().env("ORGMAP_STORE", &url).args(["access", "list", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}

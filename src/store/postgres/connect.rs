@@ -129,7 +129,17 @@ impl PgLocation {
             None => String::new(),
         };
         let port = config.get_ports().first().copied().unwrap_or(5432);
+        // As in libpq, a Unix socket never carries TLS.
+        if host.starts_with('/') {
+            config.ssl_mode(postgres::config::SslMode::Disable);
+        }
         Ok(PgLocation { config, tls, host, port, user, dbname })
+    }
+
+    /// Everything this location connects with, to tell whether a connection can be reused
+    /// (the client library's settings print no password).
+    pub fn reuse_key(&self) -> String {
+        format!("{:?}|{:?}", self.config, self.tls)
     }
 
     pub fn user(&self) -> &str {
@@ -167,6 +177,7 @@ impl PgLocation {
         };
         let connector = match self.tls.mode {
             SslMode::Disable => None,
+            _ if self.host.starts_with('/') => None,
             _ => Some(tls::connector(&self.tls, env("HOME").as_deref().map(Path::new)).map_err(|detail| {
                 Error::StoreUnreachable {
                     store: self.to_string(),

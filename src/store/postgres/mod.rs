@@ -42,6 +42,8 @@ pub struct PostgresStore {
     in_transaction: Cell<bool>,
     /// Whether the schema version was checked on this connection, so that it may be reused.
     checked: bool,
+    /// What a later open must match to reuse this connection.
+    idle_key: String,
 }
 
 /// What `store migrate` did.
@@ -58,7 +60,7 @@ impl PostgresStore {
 
     /// Opens an existing store; refuses one that is missing, older or newer than this binary.
     pub fn open(location: &PgLocation, access: Access, options: &OpenOptions) -> Result<PostgresStore> {
-        if let Some((client, state)) = take_idle(location) {
+        if let Some((client, state)) = take_idle(location, options) {
             let mut store = PostgresStore::new(client, location, access, state, options);
             store.checked = true;
             return Ok(store);
@@ -84,6 +86,7 @@ impl PostgresStore {
             lock_timeout: options.lock_timeout,
             in_transaction: Cell::new(false),
             checked: false,
+            idle_key: idle_key(location, options),
         }
     }
 
@@ -182,21 +185,44 @@ impl PostgresStore {
 /// The connection of the last store this process closed, while it is idle. A command that
 /// opens the store twice (a check, then the change) pays for one connection, not two. A static
 /// is never dropped: [`close_idle`] ends the connection politely.
-static IDLE: std::sync::Mutex<Option<(String, Client, State)>> = std::sync::Mutex::new(None);
+static IDLE: std::sync::Mutex<Option<Idle>> = std::sync::Mutex::new(None);
 
-fn take_idle(location: &PgLocation) -> Option<(Client, State)> {
-    let key = location.to_string();
-    match IDLE.lock().ok()?.take() {
-        Some((idle_key, client, state)) if idle_key == key && !client.is_closed() => Some((client, state)),
-        _ => None,
+/// A connection kept for reuse by the next store opened with the same settings.
+struct Idle {
+    /// Everything the connection was opened with (no password: who gives it is part of it).
+    key: String,
+    client: Client,
+    state: State,
+    since: std::time::Instant,
+}
+
+/// An idle connection is reused this long at most: the schema version was checked when it
+/// opened, and a long-lived library user should see a migration soon.
+const IDLE_REUSE: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn idle_key(location: &PgLocation, options: &OpenOptions) -> String {
+    format!("{}|{:?}", location.reuse_key(), options.postgres_password)
+}
+
+fn take_idle(location: &PgLocation, options: &OpenOptions) -> Option<(Client, State)> {
+    let mut idle = IDLE.lock().ok()?.take()?;
+    let fresh = idle.since.elapsed() < IDLE_REUSE;
+    // The server may have closed it meanwhile: one round trip tells.
+    if idle.key == idle_key(location, options)
+        && fresh
+        && idle.client.is_valid(std::time::Duration::from_secs(1)).is_ok()
+    {
+        return Some((idle.client, idle.state));
     }
+    let _ = idle.client.close();
+    None
 }
 
 /// Closes the idle connection, if any (at the end of a command).
 pub fn close_idle() {
     let idle = IDLE.lock().ok().and_then(|mut idle| idle.take());
-    if let Some((_, client, _)) = idle {
-        let _ = client.close();
+    if let Some(idle) = idle {
+        let _ = idle.client.close();
     }
 }
 
@@ -208,9 +234,9 @@ impl Drop for PostgresStore {
         }
         if let Some(client) = self.client.get_mut().take() {
             let state = State { version: Some(SCHEMA_VERSION), roles: self.roles.clone(), role: self.role.clone() };
-            let key = self.location.to_string();
+            let key = self.idle_key.clone();
             if let Ok(mut idle) = IDLE.lock() {
-                *idle = Some((key, client, state));
+                *idle = Some(Idle { key, client, state, since: std::time::Instant::now() });
             }
         }
     }

@@ -68,32 +68,36 @@ impl SslMode {
 pub fn take_tls_params(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<(String, TlsSettings), String> {
     let mut mode = env("PGSSLMODE");
     let mut root = env("PGSSLROOTCERT");
-    let url = match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.query().is_some() => {
+    // Worked on the text as written: every other parameter, and URLs with several hosts, must
+    // reach the client library exactly as the user wrote them.
+    let url = match url.split_once('?') {
+        Some((base, query)) => {
             let mut kept = Vec::new();
-            for (key, value) in parsed.query_pairs() {
-                match key.as_ref() {
-                    "sslmode" => mode = Some(value.into_owned()),
-                    "sslrootcert" => root = Some(value.into_owned()),
-                    _ => kept.push((key.into_owned(), value.into_owned())),
+            for pair in query.split('&') {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let decoded = || percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned();
+                match percent_encoding::percent_decode_str(key).decode_utf8_lossy().as_ref() {
+                    "sslmode" => mode = Some(decoded()),
+                    "sslrootcert" => root = Some(decoded()),
+                    _ => kept.push(pair),
                 }
             }
-            if kept.is_empty() {
-                parsed.set_query(None);
-            } else {
-                parsed.query_pairs_mut().clear().extend_pairs(kept);
-            }
-            parsed.to_string()
+            if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) }
         }
-        _ => url.to_owned(),
+        None => url.to_owned(),
     };
+    let root_cert = root.map(|text| if text == "system" { RootCert::System } else { RootCert::File(text.into()) });
     let mode = match mode {
         Some(text) => SslMode::parse(&text).ok_or_else(|| {
             format!("sslmode={text:?} is not one of disable, allow, prefer, require, verify-ca, verify-full")
         })?,
+        // As in libpq 16: the platform's roots are for checking the host name too.
+        None if root_cert == Some(RootCert::System) => SslMode::VerifyFull,
         None => SslMode::Prefer,
     };
-    let root_cert = root.map(|text| if text == "system" { RootCert::System } else { RootCert::File(text.into()) });
+    if root_cert == Some(RootCert::System) && mode != SslMode::VerifyFull {
+        return Err("sslrootcert=system is for sslmode=verify-full only".into());
+    }
     Ok((url, TlsSettings { mode, root_cert }))
 }
 
@@ -111,12 +115,11 @@ pub fn connector(settings: &TlsSettings, home: Option<&Path>) -> Result<MakeRust
                 if settings.mode == SslMode::VerifyCa { "verify-ca" } else { "verify-full" }
             ));
         }
-        (mode, Some(RootCert::System)) => {
-            let platform = rustls_platform_verifier::Verifier::new(provider.clone())
-                .map_err(|err| format!("the platform's root certificates cannot be used: {err}"))?;
-            let platform: Arc<dyn ServerCertVerifier> = Arc::new(platform);
-            if mode == SslMode::VerifyFull { platform } else { Arc::new(AnyName(platform)) }
-        }
+        // Only with verify-full (see `take_tls_params`).
+        (_, Some(RootCert::System)) => Arc::new(
+            rustls_platform_verifier::Verifier::new(provider.clone())
+                .map_err(|err| format!("the platform's root certificates cannot be used: {err}"))?,
+        ),
         (mode, Some(RootCert::File(path))) => {
             let mut roots = rustls::RootCertStore::empty();
             let certs = CertificateDer::pem_file_iter(&path)
@@ -236,11 +239,14 @@ mod tests {
     fn tls_parameters_leave_the_url_and_the_environment_fills_in() {
         let no_env = |_: &str| None;
         let (url, tls) = take_tls_params(
-            "postgres://u@db/orgmap?sslmode=verify-full&sslrootcert=/ca.pem&connect_timeout=3",
+            "postgres://u@db/orgmap?sslmode=verify-full&options=-c%20lock_timeout%3D1000&sslrootcert=/ca.pem&connect_timeout=3",
             &no_env,
         )
         .unwrap();
-        assert_eq!(url, "postgres://u@db/orgmap?connect_timeout=3");
+        assert_eq!(
+            url, "postgres://u@db/orgmap?options=-c%20lock_timeout%3D1000&connect_timeout=3",
+            "the rest as written"
+        );
         assert_eq!(tls, TlsSettings { mode: SslMode::VerifyFull, root_cert: Some(RootCert::File("/ca.pem".into())) });
         let env = |name: &str| (name == "PGSSLMODE").then(|| "require".to_owned());
         let (url, tls) = take_tls_params("postgres://u@db/orgmap", &env).unwrap();
@@ -248,7 +254,10 @@ mod tests {
         assert_eq!(tls.mode, SslMode::Require);
         assert!(take_tls_params("postgres://u@db/x?sslmode=sometimes", &no_env).is_err());
         let (_, tls) = take_tls_params("postgres://u@db/x?sslrootcert=system", &no_env).unwrap();
-        assert_eq!(tls.root_cert, Some(RootCert::System));
+        assert_eq!(tls, TlsSettings { mode: SslMode::VerifyFull, root_cert: Some(RootCert::System) });
+        assert!(take_tls_params("postgres://u@db/x?sslrootcert=system&sslmode=require", &no_env).is_err());
+        let (url, tls) = take_tls_params("postgres://u@h1:5432,h2:5432/db?sslmode=require", &no_env).unwrap();
+        assert_eq!((url.as_str(), tls.mode), ("postgres://u@h1:5432,h2:5432/db", SslMode::Require), "several hosts");
     }
 
     #[test]
