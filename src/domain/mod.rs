@@ -250,6 +250,16 @@ pub struct AccessGrant {
 }
 
 impl AccessGrant {
+    /// `manage-config` for `actor`, granted now by `granted_by`.
+    pub fn manage_config(actor: &str, granted_by: &str) -> AccessGrant {
+        AccessGrant {
+            actor: actor.to_owned(),
+            permissions: vec![MANAGE_CONFIG.to_owned()],
+            granted_at: now(),
+            granted_by: granted_by.to_owned(),
+        }
+    }
+
     /// Whether this grant includes `manage-config`.
     pub fn can_manage_config(&self) -> bool {
         self.permissions.iter().any(|p| p == MANAGE_CONFIG)

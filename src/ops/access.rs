@@ -1,7 +1,7 @@
 //! Who holds the manage-config permission.
 
 use super::{Change, authorize};
-use crate::domain::{AccessGrant, AuditEvent, MANAGE_CONFIG, now, validate_actor};
+use crate::domain::{AccessGrant, AuditEvent, validate_actor};
 use crate::error::{Error, Result};
 use crate::store::Store;
 
@@ -14,12 +14,7 @@ pub fn grant(store: &dyn Store, actor: &str, grantee: &str) -> Result<Change<Acc
     {
         return Ok(Change::Unchanged(existing));
     }
-    let grant = AccessGrant {
-        actor: grantee.to_owned(),
-        permissions: vec![MANAGE_CONFIG.to_owned()],
-        granted_at: now(),
-        granted_by: actor.to_owned(),
-    };
+    let grant = AccessGrant::manage_config(grantee, actor);
     tx.put_access(&grant)?;
     let mut event = AuditEvent::new(actor, "access.grant", format!("actor:{grantee}"));
     event.after = Some(serde_json::to_value(&grant)?);

@@ -12,7 +12,7 @@ pub mod redb;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, MANAGE_CONFIG, Mapping, Org, TestResult, now};
+use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Mapping, Org, TestResult};
 use crate::error::Result;
 
 /// The version of the store layout this binary writes; a newer store is refused.
@@ -105,12 +105,7 @@ pub fn init(location: &Location, actor: &str, options: &OpenOptions) -> Result<I
 
 /// What `init` writes into a new store: `actor` holds `manage-config`, audited as `store.init`.
 fn grant_first(tx: &mut dyn WriteTx, actor: &str) -> Result<()> {
-    let grant = AccessGrant {
-        actor: actor.to_owned(),
-        permissions: vec![MANAGE_CONFIG.to_owned()],
-        granted_at: now(),
-        granted_by: actor.to_owned(),
-    };
+    let grant = AccessGrant::manage_config(actor, actor);
     tx.put_access(&grant)?;
     let mut event = AuditEvent::new(actor, "store.init", "store".to_owned());
     event.after = Some(serde_json::to_value(&grant)?);
