@@ -295,12 +295,13 @@ impl PgLocation {
 
 /// The innermost cause, which names what went wrong (refused, timed out, no such host).
 fn describe_io(err: &postgres::Error) -> String {
-    let mut source: &dyn std::error::Error = err;
-    while let Some(next) = source.source() {
-        source = next;
-    }
-    let text = source.to_string();
+    let text = causes(err).last().map(ToString::to_string).unwrap_or_default();
     if text.is_empty() { err.to_string() } else { text }
+}
+
+/// `err` and every error beneath it.
+fn causes(err: &postgres::Error) -> impl Iterator<Item = &(dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(err as &(dyn std::error::Error + 'static)), |cause| cause.source())
 }
 
 /// Worth another try: the server is starting or full, the network failed, or it did not answer
@@ -312,31 +313,19 @@ fn is_transient(err: &postgres::Error) -> bool {
     if is_tls_failure(err) {
         return false;
     }
-    let mut source: Option<&dyn std::error::Error> = Some(err);
-    while let Some(cause) = source {
-        if cause.is::<std::io::Error>() {
-            return true;
-        }
-        source = cause.source();
-    }
-    err.to_string().contains("timed out") || err.to_string().contains("timeout")
+    causes(err).any(|cause| cause.is::<std::io::Error>())
+        || err.to_string().contains("timed out")
+        || err.to_string().contains("timeout")
 }
 
 /// A refused certificate or handshake: trying again gives the same answer.
 fn is_tls_failure(err: &postgres::Error) -> bool {
-    let mut source: Option<&dyn std::error::Error> = Some(err);
-    while let Some(cause) = source {
-        if cause.is::<rustls::Error>() {
-            return true;
-        }
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>())
-        {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
+    causes(err).any(|cause| {
+        cause.is::<rustls::Error>()
+            || cause
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()))
+    })
 }
 
 /// Where the password came from, or why there is none.

@@ -135,25 +135,29 @@ impl PostgresStore {
 
     /// The SQL that sets up the store's roles, and the roles it names.
     pub fn role_setup(location: &PgLocation, options: &OpenOptions) -> Result<(Roles, String)> {
-        let mut client = Self::connect(location, options)?;
-        let state = read_state(&mut client, location)?;
-        if state.version.is_none() {
-            return Err(Error::StoreMissing { path: location.as_path() });
-        }
-        let roles = state.roles.unwrap_or_else(|| Roles::new(schema::DEFAULT_ROLE_PREFIX));
+        let (_, roles) = Self::connect_to_roles(location, options)?;
         let sql = schema::role_setup_sql(&roles);
         Ok((roles, sql))
     }
 
     /// Creates the roles and grants their privileges (needs a role that may create roles).
     pub fn apply_roles(location: &PgLocation, options: &OpenOptions) -> Result<Roles> {
-        let (roles, sql) = Self::role_setup(location, options)?;
-        let mut client = Self::connect(location, options)?;
-        let mut tx = client.transaction().map_err(|e| classify(location, "", e))?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK]).map_err(|e| classify(location, "", e))?;
-        tx.batch_execute(&sql).map_err(|e| classify(location, "", e))?;
-        tx.commit().map_err(|e| classify(location, "", e))?;
+        let (store, roles) = Self::connect_to_roles(location, options)?;
+        let tx = tx::PgTx::begin_write(&store)?;
+        tx.batch(&schema::role_setup_sql(&roles))?;
+        Box::new(tx).commit()?;
         Ok(roles)
+    }
+
+    /// A connection to an existing store, and the roles it names (or would name).
+    fn connect_to_roles(location: &PgLocation, options: &OpenOptions) -> Result<(PostgresStore, Roles)> {
+        let mut client = Self::connect(location, options)?;
+        let state = read_state(&mut client, location)?;
+        if state.version.is_none() {
+            return Err(Error::StoreMissing { path: location.as_path() });
+        }
+        let roles = state.roles.clone().unwrap_or_else(|| Roles::new(schema::DEFAULT_ROLE_PREFIX));
+        Ok((PostgresStore::new(client, location, Access::Write, state, options), roles))
     }
 
     pub fn location(&self) -> &PgLocation {

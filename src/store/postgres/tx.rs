@@ -99,6 +99,11 @@ impl<'s> PgTx<'s> {
         })
     }
 
+    /// Runs statements without parameters (schema changes, role setup).
+    pub(super) fn batch(&self, sql: &str) -> Result<()> {
+        self.run(|client| client.batch_execute(sql))
+    }
+
     fn query(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
         self.run(|client| client.query_typed(sql, params))
     }
@@ -110,7 +115,7 @@ impl<'s> PgTx<'s> {
     /// Applies the migrations this binary knows that the store lacks, within this (write)
     /// transaction; `role_prefix` is recorded for a new store.
     pub(super) fn migrate(&self, role_prefix: Option<&str>) -> Result<super::Migrated> {
-        self.run(|client| client.batch_execute(super::schema::BOOTSTRAP))?;
+        self.batch(super::schema::BOOTSTRAP)?;
         let rows = self.query("SELECT value FROM orgmap.meta WHERE key = 'schema_version'", &[])?;
         let from = match rows.first() {
             Some(row) => {
@@ -124,7 +129,7 @@ impl<'s> PgTx<'s> {
             return Err(Error::StoreTooNew { path: self.store.location.as_path(), found: from, supported: to });
         }
         for step in &super::schema::MIGRATIONS[from as usize..] {
-            self.run(|client| client.batch_execute(step))?;
+            self.batch(step)?;
         }
         self.execute(
             "INSERT INTO orgmap.meta (key, value) VALUES ('schema_version', $1)
@@ -148,7 +153,7 @@ impl<'s> PgTx<'s> {
                     &[(&roles.manager, TEXT), (&roles.reader, TEXT)],
                 )?;
                 if rows.first().is_some_and(|row| row.get::<_, bool>(0)) {
-                    self.run(|client| client.batch_execute(&super::schema::role_setup_sql(&roles)))?;
+                    self.batch(&super::schema::role_setup_sql(&roles))?;
                 }
             }
         }
@@ -581,7 +586,7 @@ impl WriteTx for PgTx<'_> {
         if self.failed.get() {
             return Err(Error::Internal("a transaction whose statement failed was committed".into()));
         }
-        self.run(|client| client.batch_execute("COMMIT"))?;
+        self.batch("COMMIT")?;
         let mut this = self;
         this.open = false;
         Ok(())
