@@ -62,6 +62,7 @@ fn main() {
         let store = store::open(&location, Access::Write, &options).expect("open");
         let mut tx = store.write().expect("write");
         tx.put_discovery(&DiscoveryCache {
+            source_digest: None,
             integration: "bench".into(),
             fetched_at: now(),
             source: "http".into(),

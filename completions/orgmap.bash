@@ -1194,7 +1194,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__import)
-            opts="-q -v -h --dry-run --config --store --json --quiet --verbose --no-input --color --help"
+            opts="-q -v -h --dry-run --allow-shared --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -337,7 +337,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l store -d 'The s
 complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l repair -d 'Rebuild the mapping indexes from the records when they disagree'
+complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l repair -d 'Rebuild the mapping indexes and remove records that cannot be read'
 complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l json -d 'Print results as JSON (errors too, on stderr)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -s q -l quiet -d 'Print no status messages'
 complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -s v -l verbose -d 'Say which config and store are used'
@@ -361,6 +361,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l color -d 'When 
 always\t''
 never\t''"
 complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l dry-run -d 'Show what would change without changing anything'
+complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l allow-shared -d 'Accept mappings whose external ID another organization maps too (as `map --allow-shared`)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l json -d 'Print results as JSON (errors too, on stderr)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand import" -s q -l quiet -d 'Print no status messages'
 complete -c orgmap -n "__fish_orgmap_using_subcommand import" -s v -l verbose -d 'Say which config and store are used'

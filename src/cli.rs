@@ -176,6 +176,7 @@ pub fn main() -> ExitCode {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(&ctx, cli.command)))
         .unwrap_or_else(|_| Err(panic_error(&ctx)));
     crate::store::postgres::close_idle();
+    let outcome = report_unreadable(&ctx, outcome);
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(Error::Io(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -229,6 +230,39 @@ fn dispatch(ctx: &Ctx, command: Command) -> crate::error::Result<u8> {
         Command::Test(args) => return commands::test::run(ctx, args),
     }?;
     Ok(0)
+}
+
+/// Names the stored records that reads left out, and makes a command that otherwise succeeded
+/// fail with exit 9: what it showed is complete but for them, and a script must not take it for
+/// everything.
+fn report_unreadable(ctx: &Ctx, outcome: crate::error::Result<u8>) -> crate::error::Result<u8> {
+    let skipped = crate::store::take_unreadable();
+    if skipped.is_empty() {
+        return outcome;
+    }
+    // With --json, stderr holds one JSON error: the records are named in it instead.
+    if !ctx.printer.json {
+        for record in &skipped {
+            ctx.printer.warn(&format!("left out: {record}"));
+        }
+    }
+    const NAMED: usize = 5;
+    let named: Vec<String> = skipped.iter().take(NAMED).map(|r| format!("{} {}", r.what, r.key)).collect();
+    let more = skipped.len().saturating_sub(NAMED);
+    match outcome {
+        Ok(_) => Err(Error::StoreDamaged {
+            path: ctx.location().map(|l| std::path::PathBuf::from(l.to_string())).unwrap_or_default(),
+            detail: format!(
+                "{} stored record{} could not be read and {} left out ({}{}); everything else was read",
+                skipped.len(),
+                if skipped.len() == 1 { "" } else { "s" },
+                if skipped.len() == 1 { "was" } else { "were" },
+                named.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() },
+            ),
+        }),
+        err => err,
+    }
 }
 
 /// Prints an error on stderr: `error:` and `hint:` lines, or a JSON object with `--json`.

@@ -203,23 +203,29 @@ fn find_config(explicit: Option<&Path>, printer: &Printer) -> Option<PathBuf> {
         return Some(path.to_path_buf());
     }
     let local = PathBuf::from(CONFIG_FILE);
-    if local.is_file() {
-        match config::check_working_dir_config(&local) {
-            Ok(None) => return Some(local),
-            Ok(Some(reason)) => {
-                let why = match reason {
-                    Unsafe::NotOwned => "it is owned by another user",
-                    Unsafe::Writable => "group or others may write it (chmod go-w to trust it)",
-                };
-                printer.warn(&format!("ignoring ./{CONFIG_FILE}: {why}"));
-            }
-            Err(err) => printer.warn(&format!("ignoring ./{CONFIG_FILE}: {err}")),
-        }
+    if trusted_found_config(&local, printer) {
+        return Some(local);
     }
     use etcetera::BaseStrategy;
     let dirs = etcetera::choose_base_strategy().ok()?;
     let path = dirs.config_dir().join("orgmap").join(CONFIG_FILE);
-    path.is_file().then_some(path)
+    trusted_found_config(&path, printer).then_some(path)
+}
+
+/// Whether a config found rather than named may be loaded; says why not when it exists.
+fn trusted_found_config(path: &Path, printer: &Printer) -> bool {
+    if !path.is_file() {
+        return false;
+    }
+    let why = match config::check_working_dir_config(path) {
+        Ok(None) => return true,
+        Ok(Some(Unsafe::NotOwned)) => "it is owned by another user".to_owned(),
+        Ok(Some(Unsafe::Writable)) => "group or others may write it (chmod go-w to trust it)".to_owned(),
+        Err(err) => err.to_string(),
+    };
+    let shown = if path.is_relative() { format!("./{}", path.display()) } else { path.display().to_string() };
+    printer.warn(&format!("ignoring {shown}: {why}"));
+    false
 }
 
 #[cfg(test)]

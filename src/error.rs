@@ -180,7 +180,7 @@ impl Error {
                 "retry, or wait longer by setting ORGMAP_LOCK_TIMEOUT (seconds, default 10)".into(),
             ),
             Error::StoreDamaged { .. } => Some(
-                "run `orgmap doctor` to see what is wrong (`orgmap doctor --repair` rebuilds damaged indexes), or restore from a backup made with `orgmap export`".into(),
+                "run `orgmap doctor` to see what is wrong; `orgmap doctor --repair` rebuilds damaged indexes and removes records that cannot be read (audited, their stored text kept in the audit log), or restore from a backup made with `orgmap export`".into(),
             ),
             Error::StoreTooNew { .. } => Some("upgrade orgmap to a version that knows this store".into()),
             Error::StoreAccess { .. } => {

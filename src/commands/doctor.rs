@@ -17,8 +17,9 @@ use crate::store::Access;
 /// integrations lack secrets here (named, never shown); that the store opens, has a schema this
 /// orgmap knows, that every index entry points at a mapping and every mapping is indexed, and that
 /// the audit log and the cached lists can be read. Exit 0 when healthy, 5 when the config is
-/// invalid, 9 when the store is damaged. --repair rebuilds the indexes from the mapping records
-/// (audited; needs manage-config).
+/// invalid, 9 when the store is damaged. --repair rebuilds the indexes from the mapping records and
+/// removes records that cannot be read, keeping their stored text in the audit event (audited;
+/// needs manage-config).
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -26,7 +27,7 @@ Examples:
   orgmap doctor --repair
   orgmap doctor --json | jq '.[] | select(.status != \"ok\")'")]
 pub struct DoctorArgs {
-    /// Rebuild the mapping indexes from the records when they disagree
+    /// Rebuild the mapping indexes and remove records that cannot be read
     #[arg(long)]
     pub repair: bool,
 }
@@ -92,6 +93,11 @@ fn check_store(ctx: &Ctx, findings: &mut Vec<Finding>) -> Result<bool> {
         }
     };
     findings.push(finding("store", "opens", Status::Ok, format!("{}, schema version understood", ctx.location()?)));
+    if let crate::store::Location::Redb(dir) = ctx.location()?
+        && let Some(exposure) = crate::store::redb::exposure(&dir)
+    {
+        findings.push(finding("store", "permissions", Status::Warning, format!("{exposure}; chmod 700 it")));
+    }
     let problems = store.verify()?;
     let index_ok = problems.is_empty();
     if index_ok {
@@ -114,6 +120,8 @@ fn check_store(ctx: &Ctx, findings: &mut Vec<Finding>) -> Result<bool> {
         Ok(()) => findings.push(finding("store", "audit log", Status::Ok, format!("{events} events readable"))),
         Err(err) => findings.push(finding("store", "audit log", Status::Error, err.to_string())),
     }
+    let orgs = tx.orgs()?.len();
+    findings.push(finding("store", "organizations", Status::Ok, format!("{orgs} readable")));
     let holders = tx.access_list()?.iter().filter(|g| g.can_manage_config()).count();
     findings.push(if holders == 0 {
         finding("store", "access", Status::Warning, "nobody holds manage-config: nothing can be changed")
@@ -127,29 +135,60 @@ fn check_store(ctx: &Ctx, findings: &mut Vec<Finding>) -> Result<bool> {
             }
         }
     }
-    Ok(index_ok)
+    let unreadable = crate::store::take_unreadable();
+    for record in &unreadable {
+        findings.push(finding(
+            "store",
+            "records",
+            Status::Error,
+            format!("{record}; `orgmap doctor --repair` removes it (audited)"),
+        ));
+    }
+    Ok(index_ok && unreadable.is_empty())
 }
 
-fn repair(ctx: &Ctx) -> Result<u64> {
+/// Removes the records that cannot be read and rebuilds the indexes, in one audited transaction;
+/// returns how many mappings were indexed and how many records were removed.
+fn repair(ctx: &Ctx) -> Result<(u64, usize)> {
     let actor = ctx.actor()?;
     let store = ctx.store(Access::Write)?;
     let mut tx = authorize(store.write()?, &actor, "store.repair", "store")?;
+    let removed = tx.remove_unreadable()?;
     let indexed = tx.rebuild_indexes()?;
     let mut event = AuditEvent::new(&actor, "store.repair", "store".into());
     event.outcome = Outcome::Ok;
-    event.after = Some(serde_json::json!({ "reindexed_mappings": indexed }));
+    let removed_json: Vec<_> = removed
+        .iter()
+        .map(|(record, stored)| {
+            serde_json::json!({ "what": record.what, "key": record.key, "why": record.detail, "stored": stored })
+        })
+        .collect();
+    event.after = Some(serde_json::json!({ "reindexed_mappings": indexed, "removed": removed_json }));
     tx.append_audit(&event)?;
     tx.commit()?;
-    Ok(indexed)
+    crate::store::take_unreadable();
+    Ok((indexed, removed.len()))
 }
 
 pub fn run(ctx: &Ctx, args: DoctorArgs) -> Result<u8> {
     let mut findings = Vec::new();
     check_config(ctx, &mut findings);
-    let indexes_ok = check_store(ctx, &mut findings)?;
-    if args.repair && !indexes_ok && findings.iter().any(|f| f.check == "opens" && f.status == Status::Ok) {
-        let indexed = repair(ctx)?;
-        findings.retain(|f| f.check != "indexes");
+    let healthy = check_store(ctx, &mut findings)?;
+    let opens = findings.iter().any(|f| f.check == "opens" && f.status == Status::Ok);
+    if args.repair && healthy {
+        findings.push(finding("store", "repair", Status::Ok, "nothing to repair"));
+    }
+    if args.repair && !healthy && opens {
+        let (indexed, removed) = repair(ctx)?;
+        findings.retain(|f| f.check != "indexes" && f.check != "records");
+        if removed > 0 {
+            findings.push(finding(
+                "store",
+                "records",
+                Status::Ok,
+                format!("removed {removed} record(s) that could not be read; `orgmap audit` keeps their stored text"),
+            ));
+        }
         let problems = ctx.store(Access::Read)?.verify()?;
         if problems.is_empty() {
             findings.push(finding(

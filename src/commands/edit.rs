@@ -74,7 +74,7 @@ pub fn run(ctx: &Ctx, args: EditArgs) -> Result<()> {
         external_org_id: args.external_id,
         external_org_name: if args.clear_name { Some(None) } else { args.name.map(Some) },
         label: if args.clear_label { Some(None) } else { args.label.map(Some) },
-        metadata: args.meta.changes(),
+        metadata: args.meta.changes()?,
         active: match (args.activate, args.deactivate) {
             (true, _) => Some(true),
             (_, true) => Some(false),

@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::context::Ctx;
 use crate::error::{Error, Result};
-use crate::ops::backup::{self, Plan};
+use crate::ops::backup::{self, ImportOptions, Plan};
 use crate::output::{sanitize, table};
 use crate::store::Access;
 
@@ -29,6 +29,9 @@ pub struct ImportArgs {
     /// Show what would change without changing anything
     #[arg(long)]
     pub dry_run: bool,
+    /// Accept mappings whose external ID another organization maps too (as `map --allow-shared`)
+    #[arg(long)]
+    pub allow_shared: bool,
 }
 
 pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
@@ -42,7 +45,8 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     };
     let actor = ctx.actor()?;
     let store = ctx.store(Access::Write)?;
-    let plan = backup::import(&*store, &actor, &lines, args.dry_run)?;
+    let options = ImportOptions { dry_run: args.dry_run, allow_shared: args.allow_shared };
+    let plan = backup::import(&*store, ctx.config()?, &actor, &lines, options)?;
     drop(store);
     if ctx.printer.json {
         ctx.printer.json(&plan)?;

@@ -125,7 +125,7 @@ fn answers(ctx: &Ctx, args: &MapArgs) -> Result<Answers> {
 pub fn run(ctx: &Ctx, args: MapArgs) -> Result<()> {
     let answers = answers(ctx, &args)?;
     let mut label = args.label.clone();
-    let mut metadata = args.meta.metadata();
+    let mut metadata = args.meta.metadata()?;
     if answers.asked {
         if label.is_none() {
             let check = |text: &str| crate::domain::validate_label(text).map_err(|e| e.to_string());

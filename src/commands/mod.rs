@@ -34,8 +34,8 @@ fn parse_meta(text: &str) -> Result<(String, String), String> {
 
 fn parse_meta_json(text: &str) -> Result<(String, Value), String> {
     let (key, json) = text.split_once('=').ok_or_else(|| format!("'{text}' is not KEY=JSON"))?;
-    let value = serde_json::from_str(json).map_err(|err| {
-        format!("the value of '{key}' is not JSON ({err}); quote strings, e.g. {key}='\"text\"', or use --meta")
+    let value = crate::domain::parse_exact_json(json).map_err(|err| {
+        format!("the value of '{key}' is not JSON that can be kept exactly ({err}); quote strings, e.g. {key}='\"text\"', or use --meta")
     })?;
     Ok((key.to_owned(), value))
 }
@@ -52,16 +52,21 @@ pub struct MetaSetArgs {
 }
 
 impl MetaSetArgs {
-    /// The metadata as given; later flags win over earlier ones.
-    pub fn metadata(&self) -> Metadata {
+    /// The metadata as given. A key given twice is refused: which one was meant cannot be told
+    /// (clap keeps `--meta` and `--meta-json` apart, not in command-line order).
+    pub fn metadata(&self) -> crate::error::Result<Metadata> {
         let mut metadata = Metadata::new();
-        for (key, value) in &self.meta {
-            metadata.insert(key.clone(), Value::String(value.clone()));
+        let strings = self.meta.iter().map(|(key, value)| (key, Value::String(value.clone())));
+        let typed = self.meta_json.iter().map(|(key, value)| (key, value.clone()));
+        for (key, value) in strings.chain(typed) {
+            if metadata.insert(key.clone(), value).is_some() {
+                return Err(crate::error::Error::usage(
+                    format!("metadata key '{}' is given more than once", key.escape_debug()),
+                    "give each key once, with --meta for text or --meta-json for a typed value",
+                ));
+            }
         }
-        for (key, value) in &self.meta_json {
-            metadata.insert(key.clone(), value.clone());
-        }
-        metadata
+        Ok(metadata)
     }
 }
 
@@ -76,8 +81,8 @@ pub struct MetaChangeArgs {
 }
 
 impl MetaChangeArgs {
-    pub fn changes(&self) -> MetadataChanges {
-        MetadataChanges { set: self.set.metadata(), unset: self.unset_meta.clone() }
+    pub fn changes(&self) -> crate::error::Result<MetadataChanges> {
+        Ok(MetadataChanges { set: self.set.metadata()?, unset: self.unset_meta.clone() })
     }
 }
 

@@ -55,7 +55,7 @@ pub fn run(ctx: &Ctx, args: SetArgs) -> Result<()> {
         mapping_id: args.mapping_id,
         external_org_name: args.name,
         label: args.label,
-        metadata: args.meta.changes(),
+        metadata: args.meta.changes()?,
         allow_shared: args.allow_shared,
         checked: Default::default(),
     })?;

@@ -4,7 +4,8 @@ use clap::Args;
 
 use crate::context::Ctx;
 use crate::error::{Error, Result};
-use crate::ops::mappings;
+use crate::ops::mappings::Deleted;
+use crate::ops::{self, mappings};
 use crate::output::sanitize;
 use crate::output::views::MappingView;
 use crate::store::Access;
@@ -39,41 +40,69 @@ pub fn run(ctx: &Ctx, args: UnmapArgs) -> Result<()> {
         return Err(Error::usage("deleting a mapping needs confirmation", "pass --yes to delete without asking"));
     }
     let target = super::mapping_reference(ctx, args.target.as_deref(), "unmap")?;
-    let mapping = {
+    let actor = ctx.actor()?;
+    ops::check_permission(&*ctx.store(Access::Write)?, &actor, "mapping.delete", &format!("mapping:{target}"))?;
+    let found = {
         let store = ctx.store(Access::Read)?;
         let tx = store.read()?;
         if ctx.config()?.integrations.contains_key(&target) {
             let org = ctx.org(args.org.as_deref())?;
-            mappings::select_mapping(&*tx, &org, &target, args.mapping_id.as_deref())?
+            mappings::select_mapping(&*tx, &org, &target, args.mapping_id.as_deref())
         } else {
-            mappings::resolve_mapping(&*tx, &target)?
+            mappings::resolve_mapping(&*tx, &target)
         }
     };
-    if !args.yes {
-        let question = format!(
-            "Delete mapping {} ({} → {} {}{})?",
-            mapping.mapping_id,
-            mapping.org_id,
-            mapping.integration,
-            sanitize(&mapping.external_org_id),
-            mapping.external_org_name.as_deref().map(|n| format!(" \"{}\"", sanitize(n))).unwrap_or_default(),
-        );
-        if !crate::prompt::confirm(&question, false)? {
-            return Err(Error::Cancelled);
+    let mapping_id = match found {
+        Ok(mapping) => {
+            let question = format!(
+                "Delete mapping {} ({} → {} {}{})?",
+                mapping.mapping_id,
+                mapping.org_id,
+                mapping.integration,
+                sanitize(&mapping.external_org_id),
+                mapping.external_org_name.as_deref().map(|n| format!(" \"{}\"", sanitize(n))).unwrap_or_default(),
+            );
+            confirm(&args, &question)?;
+            mapping.mapping_id
+        }
+        // A record that cannot be read can still be deleted by its whole ID.
+        Err(err @ Error::StoreDamaged { .. }) => {
+            ctx.printer.warn(&err.to_string());
+            confirm(&args, &format!("Mapping {} cannot be read. Delete it?", sanitize(&target)))?;
+            target
+        }
+        Err(err) => return Err(err),
+    };
+    let store = ctx.store(Access::Write)?;
+    let deleted = mappings::delete_mapping(&*store, &actor, &mapping_id)?;
+    drop(store);
+    match deleted {
+        Deleted::Mapping(deleted) => {
+            if ctx.printer.json {
+                return ctx.printer.json(&serde_json::json!({ "deleted": MappingView::from(&*deleted) }));
+            }
+            ctx.printer.status(&format!(
+                "deleted mapping {} ({} → {} {})",
+                deleted.mapping_id,
+                deleted.org_id,
+                deleted.integration,
+                sanitize(&deleted.external_org_id)
+            ));
+        }
+        Deleted::Unreadable { mapping_id } => {
+            if ctx.printer.json {
+                return ctx
+                    .printer
+                    .json(&serde_json::json!({ "deleted": { "mapping_id": mapping_id, "unreadable": true } }));
+            }
+            ctx.printer.status(&format!(
+                "deleted mapping {mapping_id}, which could not be read (its stored text is in the audit log)"
+            ));
         }
     }
-    let store = ctx.store(Access::Write)?;
-    let deleted = mappings::delete_mapping(&*store, &ctx.actor()?, &mapping.mapping_id)?;
-    drop(store);
-    if ctx.printer.json {
-        return ctx.printer.json(&serde_json::json!({ "deleted": MappingView::from(&deleted) }));
-    }
-    ctx.printer.status(&format!(
-        "deleted mapping {} ({} → {} {})",
-        deleted.mapping_id,
-        deleted.org_id,
-        deleted.integration,
-        sanitize(&deleted.external_org_id)
-    ));
     Ok(())
+}
+
+fn confirm(args: &UnmapArgs, question: &str) -> Result<()> {
+    if args.yes || crate::prompt::confirm(question, false)? { Ok(()) } else { Err(Error::Cancelled) }
 }

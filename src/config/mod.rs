@@ -88,6 +88,9 @@ pub struct Integration {
     pub retries: u32,
     /// The directory of the config file, against which relative paths are read.
     pub base_dir: PathBuf,
+    /// The integration's table as the config declares it, in a canonical form: what decides where
+    /// its organizations come from.
+    pub definition: String,
 }
 
 impl Integration {
@@ -160,11 +163,7 @@ impl<'de> Deserialize<'de> for IntegrationName {
 }
 
 /// Whether `name` is a valid integration name (`^[a-z][a-z0-9_-]*$`, at most 64 characters).
-pub fn is_valid_integration_name(name: &str) -> bool {
-    name.len() <= 64
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
-}
+pub use crate::domain::is_valid_integration_name;
 
 struct IdPattern(Regex, String);
 
@@ -209,10 +208,7 @@ impl fmt::Display for HumanDuration {
 impl Config {
     /// Reads and checks the config file at `path`.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = crate::secrets::read_small_file(path, MAX_CONFIG_BYTES).map_err(|err| Error::Config {
-            message: format!("cannot read config {}: {err}", path.display()),
-            hint: Some("pass --config or set ORGMAP_CONFIG to a readable integrations.toml".into()),
-        })?;
+        let text = read_config_text(path)?;
         Config::parse(&text, Some(path.to_path_buf()))
     }
 
@@ -225,6 +221,10 @@ impl Config {
         })?;
         let base_dir =
             path.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+        let tables: toml::Table = toml::from_str(text).unwrap_or_default();
+        let definition = |name: &str| {
+            tables.get("integrations").and_then(|all| all.get(name)).map(ToString::to_string).unwrap_or_default()
+        };
         let integrations: BTreeMap<String, Integration> = file
             .integrations
             .into_iter()
@@ -249,6 +249,7 @@ impl Config {
                     max_pages: raw.max_pages.unwrap_or(DEFAULT_MAX_PAGES).max(1),
                     retries: raw.retries.unwrap_or(DEFAULT_RETRIES).min(10),
                     base_dir: base_dir.clone(),
+                    definition: definition(&name),
                 };
                 (name, integration)
             })
@@ -307,10 +308,7 @@ pub fn load_store_settings(path: &Path) -> Result<StoreSettings> {
         #[serde(default)]
         store: StoreSettings,
     }
-    let text = crate::secrets::read_small_file(path, MAX_CONFIG_BYTES).map_err(|err| Error::Config {
-        message: format!("cannot read config {}: {err}", path.display()),
-        hint: Some("pass --config or set ORGMAP_CONFIG to a readable integrations.toml".into()),
-    })?;
+    let text = read_config_text(path)?;
     let invalid = |message: String| Error::Config {
         message: format!("invalid config {}: {message}", path.display()),
         hint: Some("fix the key at the line shown; the README documents every key".into()),
@@ -335,6 +333,46 @@ fn check_store(store: &StoreSettings) -> Result<(), String> {
     Ok(())
 }
 
+/// Reads a config file, checking the file it reads: opened once, then checked and read through
+/// the same descriptor, so that nothing can swap the file between the check and the read. A
+/// config can run commands (command sources, secret commands): it must be owned by the user
+/// running orgmap (or root) and not writable by others. Opening does not wait on a FIFO.
+fn read_config_text(path: &Path) -> Result<String> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let cannot_read = |err: String| Error::Config {
+        message: format!("cannot read config {}: {err}", path.display()),
+        hint: Some("pass --config or set ORGMAP_CONFIG to a readable integrations.toml".into()),
+    };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|err| cannot_read(err.to_string()))?;
+    let meta = file.metadata().map_err(|err| cannot_read(err.to_string()))?;
+    if !meta.is_file() {
+        return Err(cannot_read("it is not a regular file".into()));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let refuse = |why: String| Error::Config {
+        message: format!("refusing to load config {}: {why}; a config can run commands", path.display()),
+        hint: Some(format!("make it yours and writable only by you: chmod go-w {}", path.display())),
+    };
+    if meta.uid() != uid && meta.uid() != 0 {
+        return Err(refuse(format!("it is owned by another user (uid {})", meta.uid())));
+    }
+    if meta.mode() & 0o002 != 0 {
+        return Err(refuse("anyone may write it".into()));
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_CONFIG_BYTES + 1), &mut text)
+        .map_err(|err| cannot_read(err.to_string()))?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(cannot_read(format!("it is larger than {MAX_CONFIG_BYTES} bytes")));
+    }
+    Ok(text)
+}
+
 /// Why a config file in the working directory was not loaded.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Unsafe {
@@ -342,8 +380,9 @@ pub enum Unsafe {
     Writable,
 }
 
-/// A config can run commands (command providers, secret commands), so one found in the working
-/// directory is only trusted when the user owns it and nobody else may write it.
+/// A config can run commands (command providers, secret commands), so one found rather than
+/// named (in the working directory, or the user's config directory) is only trusted when the
+/// user owns it and nobody else may write it.
 pub fn check_working_dir_config(path: &Path) -> std::io::Result<Option<Unsafe>> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::metadata(path)?;

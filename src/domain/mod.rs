@@ -1,6 +1,7 @@
 //! The records orgmap keeps (organizations, mappings, audit events, access grants) and the rules
 //! that values must follow. Pure data: nothing here touches the store or the terminal.
 
+mod records;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -10,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use validate::{
-    MAX_EXTERNAL_ID_LEN, MAX_META_ENTRIES, validate_actor, validate_external_id, validate_external_name,
-    validate_label, validate_metadata, validate_org_id, validate_org_name,
+    MAX_EXTERNAL_ID_LEN, MAX_JSON_DEPTH, MAX_META_ENTRIES, check_numbers_exact, is_valid_integration_name,
+    parse_exact_json, validate_actor, validate_external_id, validate_external_name, validate_json_value,
+    validate_label, validate_mapping_id, validate_metadata, validate_org_id, validate_org_name,
 };
 
 /// The one permission orgmap knows: changing orgs, mappings and access (the spec's canManageConfig).
@@ -174,6 +176,10 @@ pub struct DiscoveryCache {
     pub fetched_at: Timestamp,
     /// How it was fetched: `http`, `command` or `file`.
     pub source: String,
+    /// A digest of the integration's definition and the settings it was fetched with: a list
+    /// fetched under another config does not vouch for IDs under this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_digest: Option<String>,
     pub organizations: Vec<ExternalOrg>,
 }
 

@@ -16,6 +16,13 @@ const MAX_ACTOR_LEN: usize = 128;
 pub const MAX_META_ENTRIES: usize = 64;
 const MAX_META_KEY_LEN: usize = 64;
 const MAX_META_VALUE_BYTES: usize = 4096;
+/// How deeply a stored JSON value (a metadata value, a field kept from an API answer) may nest.
+/// Records wrap such a value in a few levels of their own (a mapping inside an audit event inside
+/// an export line), and every JSON reader limits nesting (serde_json and PostgreSQL's jsonb
+/// accept 128 levels): 16 leaves room for all of them, and real metadata is one or two deep.
+pub const MAX_JSON_DEPTH: usize = 16;
+/// The longest audit action or target accepted from an import.
+const MAX_AUDIT_WORD_LEN: usize = 200;
 
 fn has_control(value: &str) -> bool {
     value.chars().any(char::is_control)
@@ -93,7 +100,8 @@ pub fn validate_actor(actor: &str) -> Result<()> {
     bounded_text("actor", actor, MAX_ACTOR_LEN)
 }
 
-/// Metadata as a whole: bounded count, keys and value sizes.
+/// Metadata as a whole: bounded count, keys and value sizes, and every value one that reads
+/// back as written (see [`validate_json_value`]).
 pub fn validate_metadata(metadata: &Metadata) -> Result<()> {
     if metadata.len() > MAX_META_ENTRIES {
         return Err(Error::invalid(
@@ -113,13 +121,120 @@ pub fn validate_metadata(metadata: &Metadata) -> Result<()> {
                 format!("the value of '{key}' is {size} bytes; at most {MAX_META_VALUE_BYTES} are allowed"),
             ));
         }
-        if let Value::String(s) = value
-            && s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
-        {
-            return Err(Error::invalid("metadata", format!("the value of '{key}' contains control characters")));
+        validate_json_value(value).map_err(|why| Error::invalid("metadata", format!("the value of '{key}' {why}")))?;
+    }
+    Ok(())
+}
+
+/// An integration's name as the config declares it: `^[a-z][a-z0-9_-]*$`, at most 64 characters.
+pub fn is_valid_integration_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// Why a JSON value could not be stored and read back exactly, in words that follow "the value
+/// of 'KEY'": nested deeper than [`MAX_JSON_DEPTH`], or a string or object key holding a control
+/// character other than newline and tab (NUL cannot be kept by PostgreSQL, nor imported).
+pub fn validate_json_value(value: &Value) -> std::result::Result<(), String> {
+    validate_json_within(value, MAX_JSON_DEPTH)
+}
+
+/// [`validate_json_value`] with another depth: a whole record (an audit event's before and
+/// after) wraps metadata values in levels of its own.
+pub fn validate_json_within(value: &Value, max_depth: usize) -> std::result::Result<(), String> {
+    fn walk(value: &Value, depth: usize, max_depth: usize) -> std::result::Result<(), String> {
+        if matches!(value, Value::Array(_) | Value::Object(_)) && depth > max_depth {
+            return Err(format!("nests more than {max_depth} levels deep"));
+        }
+        let bad_text = |text: &str| text.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
+        match value {
+            Value::String(text) if bad_text(text) => Err("contains control characters".into()),
+            Value::Array(items) => items.iter().try_for_each(|item| walk(item, depth + 1, max_depth)),
+            Value::Object(map) => map.iter().try_for_each(|(key, item)| {
+                if bad_text(key) {
+                    return Err("has an object key with control characters".into());
+                }
+                walk(item, depth + 1, max_depth)
+            }),
+            _ => Ok(()),
+        }
+    }
+    walk(value, 1, max_depth)
+}
+
+/// Parses JSON typed by a person or read from a file, refusing numbers that would not read back
+/// as written: JSON numbers are kept as 64-bit integers or doubles, so a larger integer or a
+/// decimal with more than 17 significant digits would silently become another number.
+pub fn parse_exact_json(text: &str) -> std::result::Result<Value, String> {
+    let value: Value = serde_json::from_str(text).map_err(|err| err.to_string())?;
+    check_numbers_exact(text)?;
+    Ok(value)
+}
+
+/// Checks every number token of valid JSON `text` (see [`parse_exact_json`]).
+pub fn check_numbers_exact(text: &str) -> std::result::Result<(), String> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < bytes.len() && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+                    i += 1;
+                }
+                check_number_token(&text[start..i])?;
+            }
+            _ => i += 1,
         }
     }
     Ok(())
+}
+
+fn check_number_token(token: &str) -> std::result::Result<(), String> {
+    let is_integer = !token.contains(['.', 'e', 'E']);
+    if is_integer {
+        if token.parse::<i64>().is_ok() || token.parse::<u64>().is_ok() {
+            return Ok(());
+        }
+        return Err(format!(
+            "the number {token} is too large to keep exactly (integers are kept in 64 bits); quote it to keep it as text"
+        ));
+    }
+    let mantissa = token.split(['e', 'E']).next().unwrap_or(token);
+    let digits = mantissa.trim_start_matches('-').replace('.', "");
+    let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
+    if significant > 17 {
+        return Err(format!(
+            "the number {token} has more than 17 significant digits and would be rounded; quote it to keep it as text"
+        ));
+    }
+    Ok(())
+}
+
+/// A mapping ID as orgmap makes them: a ULID in its canonical upper-case form, which is what
+/// every lookup by ID or prefix expects.
+pub fn validate_mapping_id(id: &str) -> Result<()> {
+    match ulid::Ulid::from_string(id) {
+        Ok(ulid) if ulid.to_string() == id => Ok(()),
+        _ => Err(Error::Invalid {
+            what: "mapping ID".into(),
+            message: format!("'{}' is not a mapping ID", id.escape_debug()),
+            hint: Some("mapping IDs are 26-character upper-case ULIDs such as 01M8B64CWW0DC1FRMGN8STN9ZC".into()),
+        }),
+    }
+}
+
+/// An audit event's action or target, as an import brings it: printable, bounded text.
+pub fn validate_audit_word(what: &str, value: &str) -> Result<()> {
+    bounded_text(what, value, MAX_AUDIT_WORD_LEN)
 }
 
 fn validate_meta_key(key: &str) -> Result<()> {

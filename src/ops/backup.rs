@@ -9,10 +9,8 @@ use std::io::{BufRead, Write};
 use serde::{Deserialize, Serialize};
 
 use super::authorize;
-use crate::domain::{
-    AccessGrant, AuditEvent, Mapping, Org, now, validate_actor, validate_external_id, validate_external_name,
-    validate_label, validate_metadata, validate_org_id, validate_org_name,
-};
+use crate::config::Config;
+use crate::domain::{AccessGrant, AuditEvent, Mapping, Org, check_numbers_exact, now, validate_external_id};
 use crate::error::{Error, Result};
 use crate::store::{SCHEMA_VERSION, Store};
 
@@ -161,12 +159,17 @@ pub fn read(input: &mut dyn BufRead) -> Result<Vec<Line>> {
         let not_a_record = |err: serde_json::Error| {
             Error::invalid("export", format!("line {number} is not an orgmap export record: {err}"))
         };
-        let value: serde_json::Value = serde_json::from_slice(&buffer).map_err(not_a_record)?;
+        // Read as the store reads records, so that an export of anything stored reads back.
+        let value: serde_json::Value = crate::store::codec::from_json(&buffer)
+            .map_err(|err| Error::invalid("export", format!("line {number} is not an orgmap export record: {err}")))?;
+        // Numbers must come in as they were written, as they do through `--meta-json`.
+        check_numbers_exact(&String::from_utf8_lossy(&buffer))
+            .map_err(|why| Error::invalid("export", format!("line {number}: {why}")))?;
         // No store can keep a NUL character (PostgreSQL refuses it in text): refuse it here.
         if holds_nul(&value) {
             return Err(Error::invalid("export", format!("line {number} holds a NUL character")));
         }
-        let mut line: Line = serde_json::from_value(value).map_err(not_a_record)?;
+        let mut line: Line = Line::deserialize(&value).map_err(not_a_record)?;
         check(&line).map_err(|err| Error::invalid("export", format!("line {number}: {err}")))?;
         to_microseconds(&mut line);
         if lines.is_empty() && !matches!(line, Line::Header { .. }) {
@@ -226,38 +229,39 @@ fn check(line: &Line) -> Result<()> {
             }
             Ok(())
         }
-        Line::Org(org) => {
-            validate_org_id(&org.id)?;
-            validate_org_name(&org.name)
-        }
-        Line::Mapping(m) => {
-            validate_org_id(&m.org_id)?;
-            validate_external_id(&m.external_org_id, None)?;
-            if let Some(name) = &m.external_org_name {
-                validate_external_name(name)?;
-            }
-            if let Some(label) = &m.label {
-                validate_label(label)?;
-            }
-            validate_metadata(&m.metadata)?;
-            if !crate::config::is_valid_integration_name(&m.integration) {
-                return Err(Error::invalid("mapping", format!("'{}' is not an integration name", m.integration)));
-            }
-            if m.mapping_id.is_empty() || !m.mapping_id.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Err(Error::invalid("mapping", format!("'{}' is not a mapping ID", m.mapping_id)));
-            }
-            Ok(())
-        }
-        Line::Access(grant) => validate_actor(&grant.actor),
-        Line::Audit(event) => validate_actor(&event.actor),
+        // The rules every stored record obeys, as when it is typed in; the config's rules (the
+        // integration, its ID pattern, sharing) are applied against the store by `import`.
+        Line::Org(org) => org.validate(),
+        Line::Mapping(m) => m.validate(),
+        Line::Access(grant) => grant.validate(),
+        Line::Audit(event) => event.validate(),
     }
+}
+
+/// Why `config` refuses `mapping` as `map` would: an integration it does not declare or that
+/// does not map organizations, or an external ID that does not match its pattern.
+fn config_refusal(config: &Config, mapping: &Mapping) -> Option<String> {
+    let integration = match config.mapping_integration(&mapping.integration) {
+        Ok(integration) => integration,
+        Err(err) => return Some(err.to_string()),
+    };
+    validate_external_id(&mapping.external_org_id, integration.id_pattern.as_ref()).err().map(|err| err.to_string())
 }
 
 /// Compares `lines` with the store and, unless `dry_run`, applies what is new in one transaction
 /// (audited as `store.import`). A record that would overwrite a newer one, or break a rule (a
 /// mapping whose organization does not exist, an external ID already mapped elsewhere), is a
 /// conflict and is left out.
-pub fn import(store: &dyn Store, actor: &str, lines: &[Line], dry_run: bool) -> Result<Plan> {
+/// How `import` treats what the config and the store's rules decide.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    pub dry_run: bool,
+    /// Accept a mapping whose external ID another organization already maps, as `map
+    /// --allow-shared` does.
+    pub allow_shared: bool,
+}
+
+pub fn import(store: &dyn Store, config: &Config, actor: &str, lines: &[Line], options: ImportOptions) -> Result<Plan> {
     let mut tx = authorize(store.write()?, actor, "store.import", "store")?;
     let mut plan = Plan::default();
     let mut audit_ids: HashSet<String> = HashSet::new();
@@ -292,11 +296,16 @@ pub fn import(store: &dyn Store, actor: &str, lines: &[Line], dry_run: bool) -> 
             Line::Mapping(mapping) => {
                 let existing = tx.mapping(&mapping.mapping_id)?;
                 let org_known = imported_orgs.contains(mapping.org_id.as_str()) || tx.org(&mapping.org_id)?.is_some();
-                let taken = tx
+                let others: Vec<Mapping> = tx
                     .mappings_of_external(&mapping.integration, &mapping.external_org_id)?
                     .into_iter()
-                    .any(|other| other.mapping_id != mapping.mapping_id && other.org_id == mapping.org_id);
+                    .filter(|other| other.mapping_id != mapping.mapping_id)
+                    .collect();
+                let taken = others.iter().any(|other| other.org_id == mapping.org_id);
+                let shared = others.iter().find(|other| other.org_id != mapping.org_id);
+                let refused = config_refusal(config, mapping);
                 let action = match &existing {
+                    _ if refused.is_some() => conflict(&mut plan, mapping, refused.as_deref().unwrap_or_default()),
                     _ if !org_known => {
                         conflict(&mut plan, mapping, "its organization is neither in the store nor in the import")
                     }
@@ -304,6 +313,14 @@ pub fn import(store: &dyn Store, actor: &str, lines: &[Line], dry_run: bool) -> 
                         &mut plan,
                         mapping,
                         "its organization already maps this external ID in another mapping",
+                    ),
+                    _ if shared.is_some() && !options.allow_shared => conflict(
+                        &mut plan,
+                        mapping,
+                        &format!(
+                            "organization '{}' already maps this external ID; import with --allow-shared if both share it",
+                            shared.map(|m| m.org_id.as_str()).unwrap_or_default()
+                        ),
                     ),
                     None => Action::Create,
                     Some(current) if current == mapping => Action::Unchanged,
@@ -349,7 +366,7 @@ pub fn import(store: &dyn Store, actor: &str, lines: &[Line], dry_run: bool) -> 
             }
         }
     }
-    if dry_run || !plan.changes() {
+    if options.dry_run || !plan.changes() {
         return Ok(plan);
     }
     let mut event = AuditEvent::new(actor, "store.import", "store".into());

@@ -86,10 +86,51 @@ impl Fetcher<'_> {
     }
 }
 
-fn read_cache(open: &dyn Fn(Access) -> Result<Box<dyn Store>>, integration: &str) -> Result<Option<DiscoveryCache>> {
+/// A digest of what decides where an integration's organizations come from: its definition,
+/// the directory relative paths are read from, and the environment variables its templates name
+/// (their values; secrets are references resolved elsewhere and never part of it).
+pub fn source_digest(integration: &Integration, env: Env<'_>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(integration.definition.as_bytes());
+    hasher.update(b"\0");
+    hasher.update(integration.base_dir.to_string_lossy().as_bytes());
+    let mut names: Vec<&str> = integration
+        .definition
+        .match_indices("{env.")
+        .map(|(at, _)| {
+            let rest = &integration.definition[at + 5..];
+            let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    for name in names {
+        hasher.update(b"\0");
+        hasher.update(name.as_bytes());
+        hasher.update(b"=");
+        hasher.update(env(name).unwrap_or_default().as_bytes());
+    }
+    hasher.finalize().iter().take(16).map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Whether `cache` was fetched with the integration as this run declares it, so that its IDs
+/// may be trusted: a list fetched with another config (another URL, another file) may not vouch
+/// for an ID here.
+pub fn trusts(cache: &DiscoveryCache, integration: &Integration, env: Env<'_>) -> bool {
+    cache.source_digest.as_deref() == Some(source_digest(integration, env).as_str())
+}
+
+/// The cached list, when this run can trust it (see [`trusts`]).
+pub fn read_cache(
+    open: &dyn Fn(Access) -> Result<Box<dyn Store>>,
+    integration: &Integration,
+    env: Env<'_>,
+) -> Result<Option<DiscoveryCache>> {
     let store = open(Access::Read)?;
     let tx = store.read()?;
-    tx.discovery(integration)
+    Ok(tx.discovery(&integration.name)?.filter(|cache| trusts(cache, integration, env)))
 }
 
 fn save(open: &dyn Fn(Access) -> Result<Box<dyn Store>>, cache: &DiscoveryCache) -> Result<()> {
@@ -106,10 +147,19 @@ pub(crate) fn fetch_and_save(
     fetcher: &Fetcher<'_>,
 ) -> std::result::Result<DiscoveryCache, FetchError> {
     let fetched = fetcher.fetch(integration)?;
+    // What an external system answers obeys the store's rules like anything typed in: a record
+    // that breaks them fails the fetch, naming it, and the cached list stays as it was.
+    for organization in &fetched.organizations {
+        organization.validate().map_err(|err| {
+            let id = crate::output::sanitize(&organization.id).into_owned();
+            FetchError::new(format!("the answer holds an organization that cannot be kept (ID {id}): {err}"))
+        })?;
+    }
     let cache = DiscoveryCache {
         integration: integration.name.clone(),
         fetched_at: now(),
         source: fetched.source.to_owned(),
+        source_digest: Some(source_digest(integration, fetcher.env)),
         organizations: fetched.organizations,
     };
     save(open, &cache).map_err(|err| FetchError::new(format!("fetched, but could not cache the list: {err}")))?;
@@ -124,7 +174,7 @@ pub fn discover(
     options: DiscoverOptions,
     fetcher: &Fetcher<'_>,
 ) -> Result<Listing> {
-    let cached = read_cache(open, &integration.name)?;
+    let cached = read_cache(open, integration, fetcher.env)?;
     if options.offline {
         return match cached {
             Some(cache) => Ok(Listing { cache, origin: Origin::Stale(None) }),
@@ -252,7 +302,8 @@ pub fn refresh(
     integration: &Integration,
     fetcher: &Fetcher<'_>,
 ) -> Result<Refreshed> {
-    let before = read_cache(open, &integration.name)?;
+    // What changed is told against the last list, whoever fetched it.
+    let before = open(Access::Read)?.read()?.discovery(&integration.name)?;
     match fetch_and_save(open, integration, fetcher) {
         Ok(cache) => {
             let store = open(Access::Read)?;
@@ -288,7 +339,13 @@ mod tests {
     }
 
     fn cache(orgs: Vec<ExternalOrg>) -> DiscoveryCache {
-        DiscoveryCache { integration: "x".into(), fetched_at: now(), source: "http".into(), organizations: orgs }
+        DiscoveryCache {
+            integration: "x".into(),
+            fetched_at: now(),
+            source: "http".into(),
+            source_digest: None,
+            organizations: orgs,
+        }
     }
 
     #[test]

@@ -83,6 +83,13 @@ pub(crate) fn authorize<'s>(
     }
 }
 
+/// Refuses, and audits the refusal, unless `actor` may do `action`: for commands that look
+/// things up before they change them, so that permission is checked first and someone without it
+/// learns nothing. Writes nothing when the actor may.
+pub fn check_permission(store: &dyn crate::store::Store, actor: &str, action: &str, target: &str) -> Result<()> {
+    authorize(store.write()?, actor, action, target).map(drop)
+}
+
 /// What an action is, in words, for the refusal message.
 fn describe(action: &str) -> String {
     let words = match action {

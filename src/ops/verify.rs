@@ -105,11 +105,7 @@ pub fn verify(
     if integration.list_organizations.is_none() {
         return Ok(Verdict::NoSource);
     }
-    let cached = {
-        let store = open(Access::Read)?;
-        let tx = store.read()?;
-        tx.discovery(&integration.name)?
-    };
+    let cached = crate::ops::discovery::read_cache(open, integration, fetcher.env)?;
     if let Some(cache) = &cached
         && age_of(cache) < integration.cache_ttl
         && let Some(found) = cache.organizations.iter().find(|o| o.id == id)

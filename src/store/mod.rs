@@ -5,9 +5,12 @@
 //! backend gets the same rules; a backend only has to make each write transaction atomic and
 //! durable, and serialize writers.
 
+pub(crate) mod codec;
 mod lock;
 pub mod postgres;
 pub mod redb;
+
+pub use codec::{Unreadable, take_unreadable};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -166,6 +169,16 @@ pub trait WriteTx: ReadTx {
     fn put_discovery(&mut self, cache: &DiscoveryCache) -> Result<()>;
     /// Keeps a mapping's last connection test (not a change: not audited, no new revision).
     fn put_test_result(&mut self, result: &TestResult) -> Result<()>;
+    /// Removes the stored records that cannot be read (with their index entries), returning
+    /// each with its stored text, for `doctor --repair` to audit.
+    fn remove_unreadable(&mut self) -> Result<Vec<(Unreadable, String)>> {
+        Ok(Vec::new())
+    }
+    /// Removes one mapping record that cannot be read, and the index entries naming it; returns
+    /// its stored text, or `None` when no record has that key.
+    fn remove_unreadable_mapping(&mut self, _mapping_id: &str) -> Result<Option<String>> {
+        Ok(None)
+    }
     /// Rebuilds both mapping indexes from the mapping records; returns how many were indexed.
     fn rebuild_indexes(&mut self) -> Result<u64>;
     /// Why the server would refuse this session's changes to orgs, mappings or access, where the

@@ -373,7 +373,8 @@ impl TestEnv {
         let at = orgmap::domain::now();
         for i in 0..count {
             let mapping = orgmap::domain::Mapping {
-                mapping_id: format!("01BULK{i:020}"),
+                // A ULID (Crockford base32: no I, L, O or U) with a recognisable prefix.
+                mapping_id: format!("01B0K{i:021}"),
                 org_id: org.to_owned(),
                 integration: integration.to_owned(),
                 external_org_id: format!("{}", 900_000 + i),

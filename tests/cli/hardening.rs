@@ -458,13 +458,13 @@ fn import_leaves_out_conflicts_lists_them_and_exits_10() {
     let template = records(&lines, "mapping")[0].clone();
     // A mapping whose organization exists nowhere.
     let mut ghost = template.clone();
-    ghost["mapping_id"] = json!("01HARDENINGGHOST0000000000");
+    ghost["mapping_id"] = json!("01HARDEN0GGH0ST00000000000");
     ghost["org_id"] = json!("ghost");
     ghost["external_org_id"] = json!("555");
     file_lines.push(json!({"kind": "mapping", "record": ghost}));
     // And one that is fine: it is applied despite the others.
     let mut fine = template.clone();
-    fine["mapping_id"] = json!("01HARDENINGFINE00000000000");
+    fine["mapping_id"] = json!("01HARDEN0GF0NE00000000000Z");
     fine["org_id"] = json!("beta");
     fine["external_org_id"] = json!("777");
     file_lines.push(json!({"kind": "mapping", "record": fine}));
@@ -484,7 +484,7 @@ fn import_leaves_out_conflicts_lists_them_and_exits_10() {
         ("org", "acme"),
         ("mapping", edited.as_str()),
         ("mapping", same_revision.as_str()),
-        ("mapping", "01HARDENINGGHOST0000000000"),
+        ("mapping", "01HARDEN0GGH0ST00000000000"),
     ]
     .into_iter()
     .map(|(k, i)| (k.to_owned(), i.to_owned()))
@@ -504,15 +504,15 @@ fn import_leaves_out_conflicts_lists_them_and_exits_10() {
     let find = |id: &str| mappings.iter().find(|m| m["mapping_id"] == id).cloned();
     assert_eq!(find(&edited).unwrap()["label"], "changed");
     assert_eq!(find(&same_revision).unwrap()["label"], Value::Null);
-    assert!(find("01HARDENINGGHOST0000000000").is_none());
-    assert_eq!(find("01HARDENINGFINE00000000000").unwrap()["external_org_id"], "777");
+    assert!(find("01HARDEN0GGH0ST00000000000").is_none());
+    assert_eq!(find("01HARDEN0GF0NE00000000000Z").unwrap()["external_org_id"], "777");
     assert!(env.json(&["org", "list"]).as_array().unwrap().iter().all(|o| o["id"] != "ghost"));
 
     // The table form lists each conflict.
     let out = env.run(&["import", p(&file)]);
     assert_eq!(out.status.code(), Some(10));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("01HARDENINGGHOST0000000000") && stdout.contains("conflict"), "{stdout}");
+    assert!(stdout.contains("01HARDEN0GGH0ST00000000000") && stdout.contains("conflict"), "{stdout}");
 }
 
 #[test]
@@ -530,7 +530,7 @@ fn malformed_import_files_exit_5_and_change_nothing() {
     let with_mapping = |field: &str, value: Value| {
         let mut m = mapping.clone();
         m[field] = value;
-        m["mapping_id"] = json!("01HARDENINGBAD000000000000");
+        m["mapping_id"] = json!("01HARDEN0GBAD0000000000000");
         json!({"kind": "mapping", "record": m})
     };
     let serialize = |lines: &[Value]| lines.iter().map(|l| format!("{l}\n")).collect::<String>();
@@ -600,7 +600,7 @@ fn imported_labels_and_names_are_validated_like_typed_ones() {
     for (field, value) in [("label", "red\u{1b}[31m alert"), ("external_org_name", "two\nlines")] {
         let mut m = mapping.clone();
         m[field] = json!(value);
-        m["mapping_id"] = json!("01HARDENINGCTRL00000000000");
+        m["mapping_id"] = json!("01HARDEN0GCTR000000000000Z");
         m["external_org_id"] = json!("4242");
         let file = write_lines(&env, "ctrl.jsonl", &[header.clone(), json!({"kind": "mapping", "record": m})]);
         let before = env.state();

@@ -29,5 +29,7 @@ mod org;
 mod output;
 mod postgres;
 mod properties;
+mod records;
+mod roundtrip;
 mod validation;
 mod workflow;

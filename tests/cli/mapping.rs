@@ -623,7 +623,7 @@ fn unmap_with_an_ambiguous_prefix_exits_4() {
 fn an_ambiguous_prefix_does_not_understate_how_many_mappings_match() {
     let env = TestEnv::with_org();
     env.bulk_mappings("acme", "free", 12, "Bulk");
-    let error = env.json_error(4, &["edit", "01BULK", "--label", "x"]);
+    let error = env.json_error(4, &["edit", "01B0K", "--label", "x"]);
     let message = error["message"].as_str().unwrap();
     assert!(!message.contains("matches 10 mappings"), "12 mappings match: {message}");
 }

@@ -281,14 +281,36 @@ pub fn edit_mapping(
     update(tx, actor, before, after, edit.allow_shared)
 }
 
-/// Deletes one mapping (`unmap`); returns it as it was.
-pub fn delete_mapping(store: &dyn Store, actor: &str, mapping_id: &str) -> Result<Mapping> {
+/// What `unmap` deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Deleted {
+    Mapping(Box<Mapping>),
+    /// A mapping record that could not be read; its stored text is kept in the audit event.
+    Unreadable {
+        mapping_id: String,
+    },
+}
+
+/// Deletes one mapping (`unmap`), or a mapping record that cannot be read; returns what it was.
+pub fn delete_mapping(store: &dyn Store, actor: &str, mapping_id: &str) -> Result<Deleted> {
     let mut tx = authorize(store.write()?, actor, "mapping.delete", &format!("mapping:{mapping_id}"))?;
-    let mapping = resolve_mapping(&*tx, mapping_id)?;
+    let mapping = match resolve_mapping(&*tx, mapping_id) {
+        Ok(mapping) => mapping,
+        Err(err @ Error::StoreDamaged { .. }) => {
+            let id = mapping_id.trim().to_ascii_uppercase();
+            let Some(stored) = tx.remove_unreadable_mapping(&id)? else { return Err(err) };
+            let mut event = AuditEvent::new(actor, "mapping.delete", format!("mapping:{id}"));
+            event.before = Some(serde_json::json!({ "unreadable": stored }));
+            tx.append_audit(&event)?;
+            tx.commit()?;
+            return Ok(Deleted::Unreadable { mapping_id: id });
+        }
+        Err(err) => return Err(err),
+    };
     tx.delete_mapping(&mapping)?;
     tx.append_audit(&AuditEvent::for_mapping(actor, "mapping.delete", Some(&mapping), None)?)?;
     tx.commit()?;
-    Ok(mapping)
+    Ok(Deleted::Mapping(Box::new(mapping)))
 }
 
 /// The workflow upsert (set_integration_mapping): creates the org's mapping for `integration`

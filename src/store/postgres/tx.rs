@@ -177,8 +177,13 @@ impl<'s> PgTx<'s> {
     }
 
     fn record<T: DeserializeOwned>(&self, row: &Row, what: &str, column: usize) -> Result<T> {
-        let value: Value = self.get(row, what, column)?;
-        serde_json::from_value(value).map_err(|err| self.damaged(what, err))
+        let text: JsonText = self.get(row, what, column)?;
+        crate::store::codec::from_json(&text.0).map_err(|err| self.damaged(what, err))
+    }
+
+    fn optional_record(&self, row: &Row, what: &str, column: usize) -> Result<Option<Value>> {
+        let text: Option<JsonText> = self.get(row, what, column)?;
+        text.map(|text| crate::store::codec::from_json(&text.0).map_err(|err| self.damaged(what, err))).transpose()
     }
 
     fn mapping(&self, row: &Row) -> Result<Mapping> {
@@ -241,8 +246,8 @@ impl<'s> PgTx<'s> {
             target: self.get(row, what, 6)?,
             org_id: self.get(row, what, 7)?,
             integration: self.get(row, what, 8)?,
-            before: self.get(row, what, 9)?,
-            after: self.get(row, what, 10)?,
+            before: self.optional_record(row, what, 9)?,
+            after: self.optional_record(row, what, 10)?,
             outcome: serde_json::from_value(Value::String(outcome)).map_err(|err| self.damaged(what, err))?,
         })
     }
@@ -290,6 +295,29 @@ impl Drop for PgTx<'_> {
             let _ = self.store.client().batch_execute("ROLLBACK");
         }
         self.store.in_transaction.set(false);
+    }
+}
+
+/// A `json` or `jsonb` column as its text, so that it is read as every stored record is (see
+/// `store::codec`), without serde_json's nesting limit that the client library's own conversion
+/// keeps.
+struct JsonText(Vec<u8>);
+
+impl<'a> postgres::types::FromSql<'a> for JsonText {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let text = if *ty == Type::JSONB {
+            match raw.split_first() {
+                Some((1, text)) => text,
+                _ => return Err("the jsonb value has an unknown format version".into()),
+            }
+        } else {
+            raw
+        };
+        Ok(JsonText(text.to_vec()))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(*ty, Type::JSON | Type::JSONB)
     }
 }
 
@@ -454,6 +482,7 @@ impl ReadTx for PgTx<'_> {
 
 impl WriteTx for PgTx<'_> {
     fn put_org(&mut self, org: &Org) -> Result<()> {
+        org.validate()?;
         self.execute(
             "INSERT INTO orgmap.orgs (id, name, active, created_at, created_by, updated_at, updated_by)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -474,6 +503,7 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn put_mapping(&mut self, _previous: Option<&Mapping>, m: &Mapping) -> Result<()> {
+        m.validate()?;
         let revision = i64::try_from(m.revision).map_err(|_| Error::invalid("revision", "too large"))?;
         self.execute(
             "INSERT INTO orgmap.mappings (mapping_id, org_id, integration, external_org_id, external_org_name, label,
@@ -511,6 +541,7 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn put_access(&mut self, grant: &AccessGrant) -> Result<()> {
+        grant.validate()?;
         self.execute(
             "INSERT INTO orgmap.access (actor, permissions, granted_at, granted_by) VALUES ($1, $2, $3, $4)
              ON CONFLICT (actor) DO UPDATE SET permissions = EXCLUDED.permissions,
@@ -540,6 +571,7 @@ impl WriteTx for PgTx<'_> {
     }
 
     fn put_discovery(&mut self, cache: &DiscoveryCache) -> Result<()> {
+        cache.validate()?;
         self.execute(
             "INSERT INTO orgmap.discovery (integration, record) VALUES ($1, $2)
              ON CONFLICT (integration) DO UPDATE SET record = EXCLUDED.record",
@@ -596,6 +628,7 @@ impl WriteTx for PgTx<'_> {
 impl PgTx<'_> {
     /// Inserts an audit event, with its own database role when `with_role` (an import).
     fn insert_audit(&mut self, event: &AuditEvent, with_role: bool) -> Result<()> {
+        event.validate()?;
         let outcome = match event.outcome {
             Outcome::Ok => "ok",
             Outcome::Denied => "denied",

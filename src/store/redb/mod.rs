@@ -91,7 +91,7 @@ fn classify(path: &Path, err: impl Into<redb::Error>) -> Error {
 }
 
 fn decode<T: DeserializeOwned>(path: &Path, what: &str, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|err| Error::StoreDamaged {
+    super::codec::from_json(bytes).map_err(|err| Error::StoreDamaged {
         path: path.to_path_buf(),
         detail: format!("a stored {what} cannot be read: {err}"),
     })
@@ -107,7 +107,14 @@ impl RedbStore {
     pub fn init(dir: &Path, actor: &str, options: &OpenOptions) -> Result<InitOutcome> {
         let access_error =
             |err: std::io::Error| Error::StoreAccess { path: dir.to_path_buf(), detail: err.to_string() };
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::StoreAccess {
+                path: dir.to_path_buf(),
+                detail: "it is a file, not a store directory".into(),
+            });
+        }
         DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(access_error)?;
+        restrict_to_owner(dir).map_err(|detail| Error::StoreAccess { path: dir.to_path_buf(), detail })?;
         let lock = take_lock(dir, Access::Write, options.lock_timeout)?;
         let db_path = dir.join(DB_FILE);
         let existed = db_path.exists();
@@ -214,6 +221,31 @@ impl RedbStore {
         let txn = db.begin_write().map_err(|e| classify(&self.db_path, e))?;
         Ok(RedbWrite { txn, path: &self.db_path })
     }
+}
+
+/// Makes an existing store directory private (0700), as a new one is: the store holds every
+/// mapping and the lock file, and whoever can write the directory can change them.
+fn restrict_to_owner(dir: &Path) -> std::result::Result<(), String> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = std::fs::metadata(dir).map_err(|err| err.to_string())?;
+    if meta.mode() & 0o077 == 0 {
+        return Ok(());
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if meta.uid() != unsafe { libc::geteuid() } {
+        return Err(format!(
+            "the directory is owned by another user (uid {}) and others may use it; create the store in a directory of your own",
+            meta.uid()
+        ));
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|err| err.to_string())
+}
+
+/// Who besides the owner may use a store directory, in words; `None` when nobody may.
+pub fn exposure(dir: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir).ok()?.permissions().mode();
+    (mode & 0o077 != 0).then(|| format!("the store directory is mode {:o}: others may read or change it", mode & 0o777))
 }
 
 fn take_lock(dir: &Path, access: Access, timeout: Duration) -> Result<StoreLock> {

@@ -7,33 +7,101 @@ use serde::de::DeserializeOwned;
 
 use super::{
     ACCESS, AUDIT, BY_INTEGRATION, BY_ORG, DISCOVERY, MAPPINGS, ORGS, RedbRead, RedbWrite, SEP, TEST_RESULTS, classify,
-    decode, integration_key, mapping_id_of, org_key,
+    integration_key, mapping_id_of, org_key,
 };
 use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Mapping, Org, TestResult};
 use crate::error::{Error, Result};
 use crate::store::ReadTx;
+use crate::store::codec::set_aside;
 
-fn get_record<T: DeserializeOwned>(
+/// A record kept under its own key (an org under its ID, a mapping under its mapping ID):
+/// reading checks that it names the key it is stored under.
+pub(super) trait Keyed: DeserializeOwned {
+    fn key(&self) -> &str;
+}
+
+impl Keyed for Org {
+    fn key(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Keyed for Mapping {
+    fn key(&self) -> &str {
+        &self.mapping_id
+    }
+}
+
+impl Keyed for AccessGrant {
+    fn key(&self) -> &str {
+        &self.actor
+    }
+}
+
+impl Keyed for DiscoveryCache {
+    fn key(&self) -> &str {
+        &self.integration
+    }
+}
+
+impl Keyed for TestResult {
+    fn key(&self) -> &str {
+        &self.mapping_id
+    }
+}
+
+/// The record stored under `key`, or why it cannot be read.
+pub(super) fn read_keyed<T: Keyed>(key: &str, bytes: &[u8]) -> std::result::Result<T, String> {
+    let record: T = crate::store::codec::from_json(bytes)?;
+    if record.key() != key {
+        return Err(format!("it names {:?} but is stored under {key:?}", record.key()));
+    }
+    Ok(record)
+}
+
+fn get_record<T: Keyed>(
     path: &Path,
     what: &str,
     table: &impl ReadableTable<&'static str, &'static [u8]>,
     key: &str,
 ) -> Result<Option<T>> {
     match table.get(key).map_err(|e| classify(path, e))? {
-        Some(value) => Ok(Some(decode(path, what, value.value())?)),
+        Some(value) => read_keyed(key, value.value()).map(Some).map_err(|detail| Error::StoreDamaged {
+            path: path.to_path_buf(),
+            detail: format!("{what} {key} cannot be read: {detail}"),
+        }),
         None => Ok(None),
     }
 }
 
-fn all_records<T: DeserializeOwned>(
+/// Like [`get_record`] for a record that can be fetched again (a cache, a test result): one
+/// that cannot be read is set aside and reads as missing, so that the next fetch replaces it.
+fn get_replaceable<T: Keyed>(
+    path: &Path,
+    what: &str,
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Option<T>> {
+    match table.get(key).map_err(|e| classify(path, e))? {
+        Some(value) => Ok(read_keyed(key, value.value()).map_err(|detail| set_aside(what, key, detail)).ok()),
+        None => Ok(None),
+    }
+}
+
+/// Every record of a table, in key order; one that cannot be read is set aside and the rest
+/// are read.
+fn all_records<T: Keyed>(
     path: &Path,
     what: &str,
     table: &impl ReadableTable<&'static str, &'static [u8]>,
 ) -> Result<Vec<T>> {
     let mut records = Vec::new();
     for entry in table.iter().map_err(|e| classify(path, e))? {
-        let (_, value) = entry.map_err(|e| classify(path, e))?;
-        records.push(decode(path, what, value.value())?);
+        let (key, value) = entry.map_err(|e| classify(path, e))?;
+        match read_keyed(key.value(), value.value()) {
+            Ok(record) => records.push(record),
+            Err(detail) => set_aside(what, key.value(), detail),
+        }
     }
     Ok(records)
 }
@@ -63,6 +131,8 @@ fn mappings_by_keys(
     let mut found = Vec::with_capacity(keys.len());
     for key in keys {
         let id = mapping_id_of(&key);
+        // An index lookup answers for one org or external ID: leaving a record out would answer
+        // wrongly ("no mapping", and a `set` would add a second one), so it fails instead.
         match get_record::<Mapping>(path, "mapping", table, id)? {
             Some(mapping) if key_of(&mapping) == key => found.push(mapping),
             Some(_) => {
@@ -136,7 +206,10 @@ macro_rules! impl_read_tx {
                     if !key.value().starts_with(prefix) || found.len() >= limit {
                         break;
                     }
-                    found.push(decode(self.path, "mapping", value.value())?);
+                    match read_keyed::<Mapping>(key.value(), value.value()) {
+                        Ok(mapping) => found.push(mapping),
+                        Err(detail) => set_aside("mapping", key.value(), detail),
+                    }
                 }
                 Ok(found)
             }
@@ -144,8 +217,11 @@ macro_rules! impl_read_tx {
             fn for_each_mapping(&self, visit: &mut dyn FnMut(Mapping) -> Result<()>) -> Result<()> {
                 let table = self.txn.open_table(MAPPINGS).map_err(|e| classify(self.path, e))?;
                 for entry in table.iter().map_err(|e| classify(self.path, e))? {
-                    let (_, value) = entry.map_err(|e| classify(self.path, e))?;
-                    visit(decode(self.path, "mapping", value.value())?)?;
+                    let (key, value) = entry.map_err(|e| classify(self.path, e))?;
+                    match read_keyed::<Mapping>(key.value(), value.value()) {
+                        Ok(mapping) => visit(mapping)?,
+                        Err(detail) => set_aside("mapping", key.value(), detail),
+                    }
                 }
                 Ok(())
             }
@@ -167,20 +243,25 @@ macro_rules! impl_read_tx {
 
             fn test_result(&self, mapping_id: &str) -> Result<Option<TestResult>> {
                 let table = self.txn.open_table(TEST_RESULTS).map_err(|e| classify(self.path, e))?;
-                get_record(self.path, "test result", &table, mapping_id)
+                get_replaceable(self.path, "test result", &table, mapping_id)
             }
 
             fn discovery(&self, integration: &str) -> Result<Option<DiscoveryCache>> {
                 let table = self.txn.open_table(DISCOVERY).map_err(|e| classify(self.path, e))?;
-                get_record(self.path, "discovery cache", &table, integration)
+                get_replaceable(self.path, "discovery cache", &table, integration)
             }
 
             fn audit_newest_first(&self, visit: &mut dyn FnMut(AuditEvent) -> Result<bool>) -> Result<()> {
                 let table = self.txn.open_table(AUDIT).map_err(|e| classify(self.path, e))?;
                 for entry in table.iter().map_err(|e| classify(self.path, e))?.rev() {
-                    let (_, value) = entry.map_err(|e| classify(self.path, e))?;
-                    if !visit(decode(self.path, "audit event", value.value())?)? {
-                        break;
+                    let (position, value) = entry.map_err(|e| classify(self.path, e))?;
+                    match crate::store::codec::from_json(value.value()) {
+                        Ok(event) => {
+                            if !visit(event)? {
+                                break;
+                            }
+                        }
+                        Err(detail) => set_aside("audit event", &position.value().to_string(), detail),
                     }
                 }
                 Ok(())

@@ -2,22 +2,75 @@
 
 use redb::ReadableTable;
 
+use super::read::{Keyed, read_keyed};
 use super::{
-    ACCESS, AUDIT, BY_INTEGRATION, BY_ORG, DISCOVERY, MAPPINGS, ORGS, RedbWrite, TEST_RESULTS, classify, decode,
-    encode, integration_key, org_key,
+    ACCESS, AUDIT, BY_INTEGRATION, BY_ORG, DISCOVERY, MAPPINGS, ORGS, RedbWrite, TEST_RESULTS, classify, encode,
+    integration_key, mapping_id_of, org_key,
 };
 use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Mapping, Org, TestResult};
 use crate::error::Result;
-use crate::store::WriteTx;
+use crate::store::codec::set_aside;
+use crate::store::{Unreadable, WriteTx};
+
+/// The longest stored text of an unreadable record kept in the audit event of its removal.
+const MAX_KEPT_TEXT: usize = 4096;
+
+/// The start of a record's stored bytes as printable text, to keep in an audit event.
+fn stored_text(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_KEPT_TEXT)]);
+    text.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
+}
+
+impl RedbWrite<'_> {
+    /// The keys of a keyed table whose records cannot be read, with why and their stored text.
+    fn unreadable_in<T: Keyed>(
+        &self,
+        what: &str,
+        definition: redb::TableDefinition<&'static str, &'static [u8]>,
+    ) -> Result<Vec<(Unreadable, String)>> {
+        let p = self.path;
+        let table = self.txn.open_table(definition).map_err(|e| classify(p, e))?;
+        let mut found = Vec::new();
+        for entry in table.iter().map_err(|e| classify(p, e))? {
+            let (key, value) = entry.map_err(|e| classify(p, e))?;
+            if let Err(detail) = read_keyed::<T>(key.value(), value.value()) {
+                let record = Unreadable { what: what.to_owned(), key: key.value().to_owned(), detail };
+                found.push((record, stored_text(value.value())));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Removes the index entries that name `mapping_id`, whatever the rest of their key says.
+    fn remove_index_entries_of(&mut self, mapping_id: &str) -> Result<()> {
+        let p = self.path;
+        for definition in [BY_ORG, BY_INTEGRATION] {
+            let mut index = self.txn.open_table(definition).map_err(|e| classify(p, e))?;
+            let mut naming = Vec::new();
+            for entry in index.iter().map_err(|e| classify(p, e))? {
+                let (key, _) = entry.map_err(|e| classify(p, e))?;
+                if mapping_id_of(key.value()) == mapping_id {
+                    naming.push(key.value().to_owned());
+                }
+            }
+            for key in naming {
+                index.remove(key.as_str()).map_err(|e| classify(p, e))?;
+            }
+        }
+        Ok(())
+    }
+}
 
 impl WriteTx for RedbWrite<'_> {
     fn put_org(&mut self, org: &Org) -> Result<()> {
+        org.validate()?;
         let mut table = self.txn.open_table(ORGS).map_err(|e| classify(self.path, e))?;
         table.insert(org.id.as_str(), encode(org)?.as_slice()).map_err(|e| classify(self.path, e))?;
         Ok(())
     }
 
     fn put_mapping(&mut self, previous: Option<&Mapping>, mapping: &Mapping) -> Result<()> {
+        mapping.validate()?;
         let p = self.path;
         {
             let mut by_org = self.txn.open_table(BY_ORG).map_err(|e| classify(p, e))?;
@@ -60,6 +113,7 @@ impl WriteTx for RedbWrite<'_> {
     }
 
     fn put_access(&mut self, grant: &AccessGrant) -> Result<()> {
+        grant.validate()?;
         let mut table = self.txn.open_table(ACCESS).map_err(|e| classify(self.path, e))?;
         table.insert(grant.actor.as_str(), encode(grant)?.as_slice()).map_err(|e| classify(self.path, e))?;
         Ok(())
@@ -72,6 +126,7 @@ impl WriteTx for RedbWrite<'_> {
     }
 
     fn append_audit(&mut self, event: &AuditEvent) -> Result<()> {
+        event.validate()?;
         let mut table = self.txn.open_table(AUDIT).map_err(|e| classify(self.path, e))?;
         let next = table.last().map_err(|e| classify(self.path, e))?.map_or(1, |(key, _)| key.value() + 1);
         table.insert(next, encode(event)?.as_slice()).map_err(|e| classify(self.path, e))?;
@@ -79,6 +134,7 @@ impl WriteTx for RedbWrite<'_> {
     }
 
     fn put_discovery(&mut self, cache: &DiscoveryCache) -> Result<()> {
+        cache.validate()?;
         let mut table = self.txn.open_table(DISCOVERY).map_err(|e| classify(self.path, e))?;
         table.insert(cache.integration.as_str(), encode(cache)?.as_slice()).map_err(|e| classify(self.path, e))?;
         Ok(())
@@ -90,8 +146,11 @@ impl WriteTx for RedbWrite<'_> {
         {
             let table = self.txn.open_table(MAPPINGS).map_err(|e| classify(p, e))?;
             for entry in table.iter().map_err(|e| classify(p, e))? {
-                let (_, value) = entry.map_err(|e| classify(p, e))?;
-                mappings.push(decode::<Mapping>(p, "mapping", value.value())?);
+                let (key, value) = entry.map_err(|e| classify(p, e))?;
+                match read_keyed::<Mapping>(key.value(), value.value()) {
+                    Ok(mapping) => mappings.push(mapping),
+                    Err(detail) => set_aside("mapping", key.value(), detail),
+                }
             }
         }
         self.txn.delete_table(BY_ORG).map_err(|e| classify(p, e))?;
@@ -103,6 +162,72 @@ impl WriteTx for RedbWrite<'_> {
             by_integration.insert(integration_key(mapping).as_str(), ()).map_err(|e| classify(p, e))?;
         }
         Ok(mappings.len() as u64)
+    }
+
+    fn remove_unreadable(&mut self) -> Result<Vec<(Unreadable, String)>> {
+        let p = self.path;
+        let mut removed = Vec::new();
+        for (what, definition, found) in [
+            ("organization", ORGS, self.unreadable_in::<Org>("organization", ORGS)?),
+            ("mapping", MAPPINGS, self.unreadable_in::<Mapping>("mapping", MAPPINGS)?),
+            ("access grant", ACCESS, self.unreadable_in::<AccessGrant>("access grant", ACCESS)?),
+            ("discovery cache", DISCOVERY, self.unreadable_in::<DiscoveryCache>("discovery cache", DISCOVERY)?),
+            ("test result", TEST_RESULTS, self.unreadable_in::<TestResult>("test result", TEST_RESULTS)?),
+        ] {
+            let mut table = self.txn.open_table(definition).map_err(|e| classify(p, e))?;
+            for (record, _) in &found {
+                table.remove(record.key.as_str()).map_err(|e| classify(p, e))?;
+            }
+            drop(table);
+            if what == "mapping" {
+                for (record, _) in &found {
+                    self.remove_index_entries_of(&record.key)?;
+                }
+            }
+            removed.extend(found);
+        }
+        let mut audit = self.txn.open_table(AUDIT).map_err(|e| classify(p, e))?;
+        let mut unreadable_events = Vec::new();
+        for entry in audit.iter().map_err(|e| classify(p, e))? {
+            let (position, value) = entry.map_err(|e| classify(p, e))?;
+            if let Err(detail) = crate::store::codec::from_json::<AuditEvent>(value.value()) {
+                let key = position.value().to_string();
+                unreadable_events.push((
+                    position.value(),
+                    Unreadable { what: "audit event".into(), key, detail },
+                    stored_text(value.value()),
+                ));
+            }
+        }
+        for (position, record, text) in unreadable_events {
+            audit.remove(position).map_err(|e| classify(p, e))?;
+            removed.push((record, text));
+        }
+        Ok(removed)
+    }
+
+    fn remove_unreadable_mapping(&mut self, mapping_id: &str) -> Result<Option<String>> {
+        let p = self.path;
+        let text = {
+            let table = self.txn.open_table(MAPPINGS).map_err(|e| classify(p, e))?;
+            let Some(value) = table.get(mapping_id).map_err(|e| classify(p, e))? else {
+                return Ok(None);
+            };
+            if read_keyed::<Mapping>(mapping_id, value.value()).is_ok() {
+                return Ok(None);
+            }
+            stored_text(value.value())
+        };
+        self.txn
+            .open_table(MAPPINGS)
+            .and_then(|mut t| t.remove(mapping_id).map(drop).map_err(Into::into))
+            .map_err(|e| classify(p, e))?;
+        self.txn
+            .open_table(TEST_RESULTS)
+            .and_then(|mut t| t.remove(mapping_id).map(drop).map_err(Into::into))
+            .map_err(|e| classify(p, e))?;
+        self.remove_index_entries_of(mapping_id)?;
+        Ok(Some(text))
     }
 
     fn put_test_result(&mut self, result: &TestResult) -> Result<()> {
