@@ -44,6 +44,8 @@ impl Origin {
 pub struct Listing {
     pub cache: DiscoveryCache,
     pub origin: Origin,
+    /// Something the caller should be told, such as a fresh list that could not be cached.
+    pub note: Option<String>,
 }
 
 impl Listing {
@@ -140,12 +142,13 @@ fn save(open: &dyn Fn(Access) -> Result<Box<dyn Store>>, cache: &DiscoveryCache)
     tx.commit()
 }
 
-/// Fetches and caches the list; returns it with the list it replaced.
+/// Fetches and caches the list. Returns it, and why it was not cached when the store's server
+/// refused this session's role the write (a PostgreSQL reader may look, not vouch).
 pub(crate) fn fetch_and_save(
     open: &dyn Fn(Access) -> Result<Box<dyn Store>>,
     integration: &Integration,
     fetcher: &Fetcher<'_>,
-) -> std::result::Result<DiscoveryCache, FetchError> {
+) -> std::result::Result<(DiscoveryCache, Option<Error>), FetchError> {
     let fetched = fetcher.fetch(integration)?;
     // What an external system answers obeys the store's rules like anything typed in: a record
     // that breaks them fails the fetch, naming it, and the cached list stays as it was.
@@ -162,8 +165,11 @@ pub(crate) fn fetch_and_save(
         source_digest: Some(source_digest(integration, fetcher.env)),
         organizations: fetched.organizations,
     };
-    save(open, &cache).map_err(|err| FetchError::new(format!("fetched, but could not cache the list: {err}")))?;
-    Ok(cache)
+    match save(open, &cache) {
+        Ok(()) => Ok((cache, None)),
+        Err(err @ Error::RoleDenied { .. }) => Ok((cache, Some(err))),
+        Err(err) => Err(FetchError::new(format!("fetched, but could not cache the list: {err}"))),
+    }
 }
 
 /// The integration's external organizations: cached when fresh (or `offline`), else fetched; when
@@ -177,7 +183,7 @@ pub fn discover(
     let cached = read_cache(open, integration, fetcher.env)?;
     if options.offline {
         return match cached {
-            Some(cache) => Ok(Listing { cache, origin: Origin::Stale(None) }),
+            Some(cache) => Ok(Listing { cache, origin: Origin::Stale(None), note: None }),
             None => Err(Error::usage(
                 format!("no cached list of {} organizations", integration.name),
                 format!("run `orgmap discover {}` without --offline once", integration.name),
@@ -188,14 +194,17 @@ pub fn discover(
         && !options.refresh
         && age_of(cache) < integration.cache_ttl
     {
-        return Ok(Listing { cache: cache.clone(), origin: Origin::Cache });
+        return Ok(Listing { cache: cache.clone(), origin: Origin::Cache, note: None });
     }
     match fetch_and_save(open, integration, fetcher) {
-        Ok(cache) => Ok(Listing { cache, origin: Origin::Fresh }),
+        Ok((cache, refusal)) => {
+            let note = refusal.map(|err| format!("fetched, not cached: {err}"));
+            Ok(Listing { cache, origin: Origin::Fresh, note })
+        }
         Err(failure) => {
             let error = failure.into_error(&integration.name, &fetcher.redactor);
             match cached {
-                Some(cache) => Ok(Listing { cache, origin: Origin::Stale(Some(error.to_string())) }),
+                Some(cache) => Ok(Listing { cache, origin: Origin::Stale(Some(error.to_string())), note: None }),
                 None => Err(error),
             }
         }
@@ -305,7 +314,8 @@ pub fn refresh(
     // What changed is told against the last list, whoever fetched it.
     let before = open(Access::Read)?.read()?.discovery(&integration.name)?;
     match fetch_and_save(open, integration, fetcher) {
-        Ok(cache) => {
+        Ok((_, Some(refusal))) => Ok(Refreshed::Failed(refusal)),
+        Ok((cache, None)) => {
             let store = open(Access::Read)?;
             let mappings = store.read()?.mappings_of_integration(&integration.name)?;
             let drift = drift(before.as_ref(), &cache, mappings);

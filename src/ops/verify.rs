@@ -114,7 +114,7 @@ pub fn verify(
     }
     // A stale cache, or a miss in a fresh one (the organization may be new): fetch once more.
     let fresh =
-        fetch_and_save(open, integration, fetcher).map_err(|failure| unreachable(integration, failure, fetcher))?;
+        fetch_and_save(open, integration, fetcher).map_err(|failure| unreachable(integration, failure, fetcher))?.0;
     match fresh.organizations.iter().find(|o| o.id == id) {
         Some(found) => Ok(Verdict::Found { name: found.name.clone() }),
         None => Err(not_found(integration, id, &closest(&fresh.organizations, id))),

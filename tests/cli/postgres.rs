@@ -79,7 +79,16 @@ fn a_reader_role_may_read_discover_and_test_but_every_change_exits_6_whatever_th
     succeeded(&team.reader(&["list", "--json"]), "list");
     succeeded(&team.reader(&["lookup", "demo", "12345", "--json"]), "lookup");
     succeeded(&team.reader(&["audit"]), "audit");
-    succeeded(&team.reader(&["discover", "listed", "--refresh", "--json"]), "discover writes the cache");
+    // Regression: a reader could write the cached list that map then trusted as verified
+    let before_cache = team.env.json(&["integrations", "listed"]);
+    let listing: Value =
+        serde_json::from_str(&succeeded(&team.reader(&["discover", "listed", "--refresh", "--json"]), "discover"))
+            .unwrap();
+    assert_eq!(listing["origin"], "fresh", "a reader sees the fresh list: {listing}");
+    assert_eq!(team.env.json(&["integrations", "listed"])[0]["cache"], before_cache[0]["cache"], "but cannot cache it");
+    let out = team.reader(&["refresh", "listed"]);
+    assert_eq!(out.status.code(), Some(7), "a reader cannot refresh the cache: {}", stderr(&out));
+    assert!(stderr(&out).contains(&team.reader), "{}", stderr(&out));
     succeeded(&team.reader(&["test", &listed, "--json"]), "test writes its result");
     let shown = team.env.json(&["list", "--org", "acme", "--integration", "listed"]);
     assert_eq!(shown[0]["last_test"]["outcome"], "success", "the reader's test result was kept: {shown}");
@@ -130,6 +139,8 @@ fn the_server_refuses_a_reader_that_writes_around_orgmap() {
         "DELETE FROM orgmap.access",
         "INSERT INTO orgmap.access VALUES ('mallory', ARRAY['manage-config'], now(), 'mallory')",
         "DELETE FROM orgmap.audit",
+        "INSERT INTO orgmap.discovery VALUES ('planted', '{}')",
+        "DELETE FROM orgmap.discovery",
         // An audit event's database role and place in the log are the server's to set.
         "INSERT INTO orgmap.audit (id, at, actor, db_role, action, target, outcome)
          VALUES ('forged', now(), 'admin', 'orgmap_test', 'org.create', 'org:x', 'ok')",

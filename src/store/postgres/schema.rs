@@ -6,13 +6,14 @@
 
 /// The schema version this binary writes; a newer one is refused, an older one needs
 /// `orgmap store migrate`.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The role prefix `init` uses unless told otherwise: roles `orgmap_manager` and `orgmap_reader`.
 pub const DEFAULT_ROLE_PREFIX: &str = "orgmap";
 
 /// Migrations in order; entry `n` takes the schema from version `n` to `n + 1`.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE orgmap.orgs (
     id text COLLATE "C" PRIMARY KEY,
     name text NOT NULL,
@@ -68,7 +69,13 @@ CREATE TABLE orgmap.test_results (
     mapping_id text COLLATE "C" PRIMARY KEY,
     record json NOT NULL
 );
-"#];
+"#,
+    r#"
+-- Version 2: a cached list vouches for the IDs that are mapped, so only managers may write it.
+-- The roles' grants are applied again after every migration, which takes the reader's away.
+SELECT 1;
+"#,
+];
 
 /// Creates the schema and its version table when missing; safe to run again.
 pub const BOOTSTRAP: &str = r#"
@@ -98,8 +105,9 @@ pub fn valid_role_prefix(prefix: &str) -> bool {
 }
 
 /// SQL that creates the reader and manager roles (if missing) and grants them what they may do.
-/// A reader may read everything and write caches, test results and audit events; a manager may
-/// also change orgs, mappings and access. Login roles get one of them with `GRANT … TO login`.
+/// A reader may read everything and write test results and audit events; a manager may also
+/// change orgs, mappings and access, and write the discovery caches (a cached list vouches for
+/// the IDs that `map` checks against it). Login roles get one of them with `GRANT … TO login`.
 ///
 /// An audit event's database role is the server's to fill in (`DEFAULT session_user`): a reader
 /// cannot name one, nor the event's place in the log (`seq`). A manager may name one, which an
@@ -114,7 +122,9 @@ END $$;
 GRANT {reader} TO {manager};
 GRANT USAGE ON SCHEMA orgmap TO {reader};
 GRANT SELECT ON ALL TABLES IN SCHEMA orgmap TO {reader};
-GRANT INSERT, UPDATE, DELETE ON orgmap.discovery, orgmap.test_results TO {reader};
+GRANT INSERT, UPDATE, DELETE ON orgmap.test_results TO {reader};
+REVOKE INSERT, UPDATE, DELETE ON orgmap.discovery FROM {reader};
+GRANT INSERT, UPDATE, DELETE ON orgmap.discovery TO {manager};
 GRANT INSERT (id, at, actor, action, target, org_id, integration, before, after, outcome) ON orgmap.audit TO {reader};
 GRANT INSERT, UPDATE, DELETE ON orgmap.orgs, orgmap.mappings, orgmap.access TO {manager};
 GRANT INSERT (db_role) ON orgmap.audit TO {manager};
