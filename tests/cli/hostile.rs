@@ -221,12 +221,18 @@ fn run_args(case: &Case) {
     let env = TestEnv::with_org();
     let value = input(case);
     let command = case.command.as_ref().unwrap_or_else(|| panic!("{}: an args case needs a command", case.file));
+    let command = command.as_slice();
     let before = case.changes.then(|| env.state());
     let mut cmd = env.std_cmd();
     for (key, template) in &case.env {
         cmd.env(key, substitute(template, &value));
     }
-    cmd.args(arguments(command, &value));
+    // `{path}`: the input as a file, for commands that read one (import).
+    let path = env.path().join("hostile-input");
+    std::fs::write(&path, &value).expect("write the input file");
+    let command: Vec<String> =
+        command.iter().map(|arg| if arg == "{path}" { path.display().to_string() } else { arg.clone() }).collect();
+    cmd.args(arguments(&command, &value));
     check(case, output_within(cmd, LIMIT));
     if let Some(before) = before {
         assert_eq!(env.state(), before, "{}: the store changed", case.file);
