@@ -96,6 +96,8 @@ pub enum Command {
     Doctor(commands::doctor::DoctorArgs),
     Export(commands::export::ExportArgs),
     Import(commands::import::ImportArgs),
+    Exclude(commands::exclude::ExcludeArgs),
+    Include(commands::exclude::IncludeArgs),
     #[command(subcommand)]
     Access(commands::access::AccessCommand),
     #[command(subcommand)]
@@ -222,6 +224,8 @@ fn dispatch(ctx: &Ctx, command: Command) -> crate::error::Result<u8> {
         Command::Audit(args) => commands::audit::run(ctx, args),
         Command::Export(args) => commands::export::run(ctx, args),
         Command::Import(args) => commands::import::run(ctx, args),
+        Command::Exclude(args) => commands::exclude::exclude(ctx, args),
+        Command::Include(args) => commands::exclude::include(ctx, args),
         Command::Doctor(args) => return commands::doctor::run(ctx, args),
         Command::Access(cmd) => commands::access::run(ctx, cmd),
         Command::Store(cmd) => commands::store::run(ctx, cmd),

@@ -173,6 +173,7 @@ pub fn run(ctx: &Ctx, args: MapArgs) -> Result<()> {
             metadata,
             allow_shared: args.allow_shared,
             verified: checked.verified,
+            source: None,
         },
     )?;
     drop(store);

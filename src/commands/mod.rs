@@ -7,6 +7,7 @@ pub mod completions;
 pub mod discover;
 pub mod doctor;
 pub mod edit;
+pub mod exclude;
 pub mod export;
 pub mod get;
 pub mod import;

@@ -5,6 +5,7 @@ use clap::{Args, Subcommand};
 use crate::context::Ctx;
 use crate::domain::Org;
 use crate::error::Result;
+use crate::ops::orgs::OrgDetails;
 use crate::ops::{self, Change};
 use crate::output::sanitize;
 use crate::output::table::{self, or_dash, yes_no};
@@ -15,7 +16,9 @@ use crate::store::Access;
 #[derive(Debug, Subcommand)]
 pub enum OrgCommand {
     /// Add an organization (adding an identical one again changes nothing)
-    #[command(after_help = "Examples:\n  orgmap org add acme --name \"Acme Corp\"")]
+    #[command(after_help = "Examples:
+  orgmap org add acme --name \"Acme Corp\"
+  orgmap org add acme --name \"Acme Corp\" --domain acme.com --alias \"Acme Holdings\"")]
     Add(AddArgs),
     /// List organizations
     #[command(after_help = "Examples:\n  orgmap org list\n  orgmap org list --json | jq -r '.[].id'")]
@@ -26,6 +29,12 @@ pub enum OrgCommand {
     /// Give an organization a new display name
     #[command(after_help = "Examples:\n  orgmap org rename acme \"Acme Corporation\"")]
     Rename(RenameArgs),
+    /// Change an organization's name, domains and aliases (what matching uses)
+    #[command(after_help = "Examples:
+  orgmap org edit acme --domain acme.com --domain acme.de
+  orgmap org edit acme --alias \"Acme Holdings\" --remove-domain old-acme.com
+  orgmap org edit acme --name \"Acme Corporation\"")]
+    Edit(EditArgs),
     /// Deactivate an organization: workflows can no longer use its mappings
     #[command(after_help = "Examples:\n  orgmap org deactivate acme")]
     Deactivate(OrgRef),
@@ -41,6 +50,33 @@ pub struct AddArgs {
     /// Its display name
     #[arg(long)]
     pub name: String,
+    /// One of its domains, such as acme.com (repeatable); public mail domains are refused
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// A former or trading name (repeatable)
+    #[arg(long = "alias", value_name = "NAME")]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The organization's ID
+    pub id: String,
+    /// A new display name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Add a domain (repeatable)
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// Remove a domain (repeatable)
+    #[arg(long = "remove-domain", value_name = "DOMAIN")]
+    pub remove_domains: Vec<String>,
+    /// Add an alias: a former or trading name (repeatable)
+    #[arg(long = "alias", value_name = "NAME")]
+    pub aliases: Vec<String>,
+    /// Remove an alias (repeatable)
+    #[arg(long = "remove-alias", value_name = "NAME")]
+    pub remove_aliases: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -68,7 +104,19 @@ pub fn run(ctx: &Ctx, command: OrgCommand) -> Result<()> {
     match command {
         OrgCommand::Add(args) => {
             let store = ctx.store(Access::Write)?;
-            let change = ops::orgs::add_org(&*store, &ctx.actor()?, &args.id, &args.name)?;
+            let details = OrgDetails { add_domains: args.domains, add_aliases: args.aliases, ..OrgDetails::default() };
+            let change = ops::orgs::add_org(&*store, &ctx.actor()?, &args.id, &args.name, &details)?;
+            report_change(ctx, &change)
+        }
+        OrgCommand::Edit(args) => {
+            let details = OrgDetails {
+                add_domains: args.domains,
+                remove_domains: args.remove_domains,
+                add_aliases: args.aliases,
+                remove_aliases: args.remove_aliases,
+            };
+            let store = ctx.store(Access::Write)?;
+            let change = ops::orgs::edit_org(&*store, &ctx.actor()?, &args.id, args.name.as_deref(), &details)?;
             report_change(ctx, &change)
         }
         OrgCommand::Rename(args) => {
@@ -133,6 +181,13 @@ fn show(ctx: &Ctx, id: &str) -> Result<()> {
     }
     let state = if org.active { "active" } else { "inactive" };
     ctx.printer.line(&format!("{} \"{}\" ({state})", org.id, sanitize(&org.name)))?;
+    if !org.domains.is_empty() {
+        ctx.printer.line(&format!("domains: {}", org.domains.join(", ")))?;
+    }
+    if !org.aliases.is_empty() {
+        let aliases: Vec<String> = org.aliases.iter().map(|a| format!("\"{}\"", sanitize(a))).collect();
+        ctx.printer.line(&format!("aliases: {}", aliases.join(", ")))?;
+    }
     if mappings.is_empty() {
         ctx.printer
             .status(&format!("no mappings yet; create one with `orgmap map INTEGRATION EXTERNAL_ID --org {}`", org.id));

@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use validate::{
-    MAX_EXTERNAL_ID_LEN, MAX_JSON_DEPTH, MAX_META_ENTRIES, check_numbers_exact, is_valid_integration_name,
-    parse_exact_json, validate_actor, validate_external_id, validate_external_name, validate_json_value,
-    validate_label, validate_mapping_id, validate_metadata, validate_org_id, validate_org_name,
+    MAX_EXTERNAL_ID_LEN, MAX_JSON_DEPTH, MAX_META_ENTRIES, MAX_ORG_ALIASES, MAX_ORG_DOMAINS, check_numbers_exact,
+    is_valid_integration_name, parse_exact_json, validate_actor, validate_domain, validate_external_id,
+    validate_external_name, validate_json_value, validate_label, validate_mapping_id, validate_metadata,
+    validate_org_id, validate_org_name, validate_reason,
 };
 
 /// The one permission orgmap knows: changing orgs, mappings and access (the spec's canManageConfig).
@@ -38,6 +39,12 @@ pub struct Org {
     pub id: String,
     pub name: String,
     pub active: bool,
+    /// The organization's own domains (lower case), evidence when matching external records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<String>,
+    /// Former or trading names, which matching counts as the organization's names too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
     pub created_at: Timestamp,
     pub created_by: String,
     pub updated_at: Timestamp,
@@ -63,6 +70,64 @@ pub struct Mapping {
     pub created_by: String,
     pub updated_at: Timestamp,
     pub updated_by: String,
+    /// How the mapping came to be; `None` on mappings made before orgmap recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<MappingSource>,
+}
+
+/// How a mapping came to be, and who accepted it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MappingSource {
+    pub kind: SourceKind,
+    /// For a suggestion: how it was found (`cross_reference`, `domain`, `normalised_name`, `fuzzy_name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// For a suggestion: `high`, `medium` or `low`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<String>,
+    /// For a suggestion: what matched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+    pub accepted_by: String,
+    pub accepted_at: Timestamp,
+}
+
+/// Where a mapping came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// Made by a person or a workflow (`map`, `set`, `edit`).
+    Manual,
+    /// Created with an organization bootstrapped from a system of record (`org import`).
+    Import,
+    /// Proposed by `suggest` and accepted (`apply`, or the review screen).
+    Suggested,
+}
+
+impl MappingSource {
+    /// A mapping made by hand by `actor`, now.
+    pub fn manual(actor: &str) -> MappingSource {
+        MappingSource {
+            kind: SourceKind::Manual,
+            method: None,
+            confidence: None,
+            evidence: Vec::new(),
+            accepted_by: actor.to_owned(),
+            accepted_at: now(),
+        }
+    }
+}
+
+/// An organization that has no account in an integration on purpose, so that coverage can
+/// reach "nothing unmapped".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exclusion {
+    pub org_id: String,
+    pub integration: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub created_at: Timestamp,
+    pub created_by: String,
 }
 
 impl Mapping {

@@ -2,11 +2,14 @@
 //! API answer): the stores check them before writing, so that everything stored reads back.
 
 use super::validate::{
-    MAX_JSON_DEPTH, is_valid_integration_name, validate_actor, validate_audit_word, validate_external_id,
-    validate_external_name, validate_json_within, validate_label, validate_mapping_id, validate_metadata,
-    validate_org_id, validate_org_name,
+    MAX_JSON_DEPTH, MAX_ORG_ALIASES, MAX_ORG_DOMAINS, is_valid_integration_name, validate_actor, validate_audit_word,
+    validate_domain, validate_external_id, validate_external_name, validate_json_within, validate_label,
+    validate_mapping_id, validate_metadata, validate_org_id, validate_org_name, validate_reason,
 };
-use super::{AccessGrant, AuditEvent, DiscoveryCache, ExternalOrg, Mapping, Org};
+use super::{AccessGrant, AuditEvent, DiscoveryCache, Exclusion, ExternalOrg, Mapping, MappingSource, Org};
+
+/// The most pieces of evidence a suggested mapping keeps.
+const MAX_EVIDENCE: usize = 16;
 use crate::error::{Error, Result};
 
 /// How deeply an audit event's before and after may nest. Events record records as they were,
@@ -27,6 +30,14 @@ impl Org {
     pub fn validate(&self) -> Result<()> {
         validate_org_id(&self.id)?;
         validate_org_name(&self.name)?;
+        if self.domains.len() > MAX_ORG_DOMAINS || self.aliases.len() > MAX_ORG_ALIASES {
+            return Err(Error::invalid(
+                "organization",
+                format!("at most {MAX_ORG_DOMAINS} domains and {MAX_ORG_ALIASES} aliases are allowed"),
+            ));
+        }
+        self.domains.iter().try_for_each(|domain| validate_domain(domain))?;
+        self.aliases.iter().try_for_each(|alias| validate_org_name(alias))?;
         validate_actor(&self.created_by)?;
         validate_actor(&self.updated_by)
     }
@@ -48,7 +59,34 @@ impl Mapping {
         }
         validate_metadata(&self.metadata)?;
         validate_actor(&self.created_by)?;
-        validate_actor(&self.updated_by)
+        validate_actor(&self.updated_by)?;
+        self.source.as_ref().map_or(Ok(()), MappingSource::validate)
+    }
+}
+
+impl MappingSource {
+    /// Checks every field.
+    pub fn validate(&self) -> Result<()> {
+        validate_actor(&self.accepted_by)?;
+        for word in [&self.method, &self.confidence].into_iter().flatten() {
+            validate_audit_word("mapping source", word)?;
+        }
+        if self.evidence.len() > MAX_EVIDENCE {
+            return Err(Error::invalid("mapping source", format!("at most {MAX_EVIDENCE} pieces of evidence")));
+        }
+        self.evidence.iter().try_for_each(|evidence| validate_reason(evidence))
+    }
+}
+
+impl Exclusion {
+    /// Checks every field.
+    pub fn validate(&self) -> Result<()> {
+        validate_org_id(&self.org_id)?;
+        integration_name(&self.integration)?;
+        if let Some(reason) = &self.reason {
+            validate_reason(reason)?;
+        }
+        validate_actor(&self.created_by)
     }
 }
 
@@ -137,6 +175,7 @@ mod tests {
             created_by: "alice".into(),
             updated_at: at,
             updated_by: "alice".into(),
+            source: None,
         }
     }
 

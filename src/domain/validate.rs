@@ -76,6 +76,34 @@ pub fn validate_org_name(name: &str) -> Result<()> {
     bounded_text("organization name", name, MAX_NAME_LEN)
 }
 
+/// The most domains and aliases one organization may have.
+pub const MAX_ORG_DOMAINS: usize = 32;
+pub const MAX_ORG_ALIASES: usize = 32;
+
+/// An organization's domain: a lower-case DNS name such as `acme.com` (no scheme, path or port).
+pub fn validate_domain(domain: &str) -> Result<()> {
+    let labels: Vec<&str> = domain.split('.').collect();
+    let valid = domain.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
+        && !labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::Invalid {
+            what: "domain".into(),
+            message: format!("'{}' is not a domain name", domain.escape_debug()),
+            hint: Some("give a lower-case name such as acme.com, without scheme, path or port".into()),
+        })
+    }
+}
+
 /// An MSP organization's ID: a slug such as `acme` or `contoso-eu`.
 pub fn validate_org_id(id: &str) -> Result<()> {
     let valid = !id.is_empty()
@@ -230,6 +258,12 @@ pub fn validate_mapping_id(id: &str) -> Result<()> {
             hint: Some("mapping IDs are 26-character upper-case ULIDs such as 01M8B64CWW0DC1FRMGN8STN9ZC".into()),
         }),
     }
+}
+
+/// Free text a person gives with a change (an exclusion's reason): printable, at most 500
+/// characters.
+pub fn validate_reason(reason: &str) -> Result<()> {
+    bounded_text("reason", reason, MAX_NAME_LEN)
 }
 
 /// An audit event's action or target, as an import brings it: printable, bounded text.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::authorize;
 use crate::config::Config;
-use crate::domain::{AccessGrant, AuditEvent, Mapping, Org, check_numbers_exact, now, validate_external_id};
+use crate::domain::{AccessGrant, AuditEvent, Exclusion, Mapping, Org, check_numbers_exact, now, validate_external_id};
 use crate::error::{Error, Result};
 use crate::store::{SCHEMA_VERSION, Store};
 
@@ -29,6 +29,7 @@ pub enum Line {
     Mapping(Mapping),
     Access(AccessGrant),
     Audit(AuditEvent),
+    Exclusion(Exclusion),
 }
 
 /// How many records an export wrote.
@@ -38,6 +39,7 @@ pub struct Counts {
     pub mappings: u64,
     pub access: u64,
     pub audit: u64,
+    pub exclusions: u64,
 }
 
 /// Writes the whole store to `out`, oldest audit events first.
@@ -70,6 +72,10 @@ pub fn export(store: &dyn Store, out: &mut dyn Write) -> Result<Counts> {
     for grant in tx.access_list()? {
         write(&Line::Access(grant), out)?;
         counts.access += 1;
+    }
+    for exclusion in tx.exclusions()? {
+        write(&Line::Exclusion(exclusion), out)?;
+        counts.exclusions += 1;
     }
     let mut events = Vec::new();
     tx.audit_newest_first(&mut |event| {
@@ -109,6 +115,7 @@ pub struct Plan {
     pub mappings: HashMap<&'static str, u64>,
     pub access: HashMap<&'static str, u64>,
     pub audit: HashMap<&'static str, u64>,
+    pub exclusions: HashMap<&'static str, u64>,
     pub conflicts: Vec<Conflict>,
     pub applied: bool,
 }
@@ -125,6 +132,7 @@ impl Plan {
             "org" => &mut self.orgs,
             "mapping" => &mut self.mappings,
             "access" => &mut self.access,
+            "exclusion" => &mut self.exclusions,
             _ => &mut self.audit,
         };
         *table.entry(name).or_default() += 1;
@@ -132,7 +140,7 @@ impl Plan {
 
     /// Whether applying would change anything.
     pub fn changes(&self) -> bool {
-        [&self.orgs, &self.mappings, &self.access, &self.audit]
+        [&self.orgs, &self.mappings, &self.access, &self.audit, &self.exclusions]
             .iter()
             .any(|t| t.get("create").copied().unwrap_or(0) + t.get("update").copied().unwrap_or(0) > 0)
     }
@@ -211,6 +219,7 @@ fn to_microseconds(line: &mut Line) {
             m.updated_at = micros(m.updated_at);
         }
         Line::Access(grant) => grant.granted_at = micros(grant.granted_at),
+        Line::Exclusion(exclusion) => exclusion.created_at = micros(exclusion.created_at),
         Line::Audit(event) => event.at = micros(event.at),
     }
 }
@@ -235,6 +244,7 @@ fn check(line: &Line) -> Result<()> {
         Line::Mapping(m) => m.validate(),
         Line::Access(grant) => grant.validate(),
         Line::Audit(event) => event.validate(),
+        Line::Exclusion(exclusion) => exclusion.validate(),
     }
 }
 
@@ -356,6 +366,31 @@ pub fn import(store: &dyn Store, config: &Config, actor: &str, lines: &[Line], o
                     tx.put_access(grant)?;
                 }
                 plan.count("access", action);
+            }
+            Line::Exclusion(exclusion) => {
+                let existing = tx
+                    .exclusions()?
+                    .into_iter()
+                    .find(|e| e.org_id == exclusion.org_id && e.integration == exclusion.integration);
+                let org_known =
+                    imported_orgs.contains(exclusion.org_id.as_str()) || tx.org(&exclusion.org_id)?.is_some();
+                let action = match existing {
+                    _ if !org_known => {
+                        plan.conflicts.push(Conflict {
+                            kind: "exclusion",
+                            id: format!("{}/{}", exclusion.org_id, exclusion.integration),
+                            reason: "its organization is neither in the store nor in the import".into(),
+                        });
+                        Action::Conflict
+                    }
+                    None => Action::Create,
+                    Some(current) if current == *exclusion => Action::Unchanged,
+                    Some(_) => Action::Update,
+                };
+                if matches!(action, Action::Create | Action::Update) {
+                    tx.put_exclusion(exclusion)?;
+                }
+                plan.count("exclusion", action);
             }
             Line::Audit(event) => {
                 let action = if audit_ids.insert(event.id.clone()) { Action::Create } else { Action::Unchanged };

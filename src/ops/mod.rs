@@ -10,6 +10,7 @@ pub mod access;
 pub mod backup;
 pub mod connection;
 pub mod discovery;
+pub mod exclusions;
 pub mod mappings;
 pub mod orgs;
 pub mod verify;
@@ -103,6 +104,11 @@ fn describe(action: &str) -> String {
         "mapping.delete" => "delete mappings",
         "access.grant" => "grant access",
         "access.revoke" => "revoke access",
+        "org.update" => "change organizations",
+        "exclusion.create" => "exclude organizations",
+        "exclusion.delete" => "include organizations again",
+        "org.import" => "import organizations",
+        "mapping.apply" => "apply suggested mappings",
         other => other,
     };
     words.to_owned()

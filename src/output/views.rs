@@ -26,6 +26,9 @@ pub struct MappingView<'a> {
     pub created_by: &'a str,
     pub updated_at: String,
     pub updated_by: &'a str,
+    /// How the mapping came to be (`manual`, `import`, `suggested` with method, confidence and
+    /// evidence) and who accepted it; null on mappings made before orgmap recorded it.
+    pub source: Option<&'a crate::domain::MappingSource>,
     /// How the mapping compares with the integration's cached list (`list` only): `ok`,
     /// `renamed upstream` or `missing upstream`; absent when there is no list.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -78,6 +81,7 @@ impl<'a> From<&'a Mapping> for MappingView<'a> {
             created_by: &m.created_by,
             updated_at: time(&m.updated_at),
             updated_by: &m.updated_by,
+            source: m.source.as_ref(),
             upstream: None,
             last_test: None,
         }
@@ -98,6 +102,8 @@ pub struct OrgView<'a> {
     pub id: &'a str,
     pub name: &'a str,
     pub active: bool,
+    pub domains: &'a [String],
+    pub aliases: &'a [String],
     pub created_at: String,
     pub created_by: &'a str,
     pub updated_at: String,
@@ -110,6 +116,8 @@ impl<'a> From<&'a Org> for OrgView<'a> {
             id: &o.id,
             name: &o.name,
             active: o.active,
+            domains: &o.domains,
+            aliases: &o.aliases,
             created_at: time(&o.created_at),
             created_by: &o.created_by,
             updated_at: time(&o.updated_at),

@@ -15,7 +15,7 @@ pub use codec::{Unreadable, take_unreadable};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Mapping, Org, TestResult};
+use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Exclusion, Mapping, Org, TestResult};
 use crate::error::Result;
 
 /// The version of the store layout this binary writes; a newer store is refused.
@@ -150,6 +150,9 @@ pub trait ReadTx {
     fn discovery(&self, integration: &str) -> Result<Option<DiscoveryCache>>;
     /// The last connection test of a mapping.
     fn test_result(&self, mapping_id: &str) -> Result<Option<TestResult>>;
+    /// Every exclusion (an org without an account in an integration on purpose), by org and
+    /// integration.
+    fn exclusions(&self) -> Result<Vec<Exclusion>>;
 }
 
 /// Reads and writes, within one transaction.
@@ -160,6 +163,9 @@ pub trait WriteTx: ReadTx {
     fn delete_mapping(&mut self, mapping: &Mapping) -> Result<()>;
     fn put_access(&mut self, grant: &AccessGrant) -> Result<()>;
     fn delete_access(&mut self, actor: &str) -> Result<()>;
+    fn put_exclusion(&mut self, exclusion: &Exclusion) -> Result<()>;
+    /// Removes an exclusion; whether there was one.
+    fn delete_exclusion(&mut self, org_id: &str, integration: &str) -> Result<bool>;
     fn append_audit(&mut self, event: &AuditEvent) -> Result<()>;
     /// Appends an event from another store as it was, keeping the database role it names.
     fn import_audit(&mut self, event: &AuditEvent) -> Result<()> {

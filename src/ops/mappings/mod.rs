@@ -12,7 +12,8 @@ use super::orgs::require_org;
 use super::{Change, authorize};
 use crate::config::{Config, Integration};
 use crate::domain::{
-    AuditEvent, Mapping, Metadata, now, validate_external_id, validate_external_name, validate_label, validate_metadata,
+    AuditEvent, Mapping, MappingSource, Metadata, now, validate_external_id, validate_external_name, validate_label,
+    validate_metadata,
 };
 use crate::error::{Error, Result};
 use crate::store::{ReadTx, Store, WriteTx};
@@ -47,6 +48,8 @@ pub struct NewMapping {
     /// Allow the external ID to be mapped to another org of the same integration too.
     pub allow_shared: bool,
     pub verified: bool,
+    /// How it came to be; a manual mapping by the actor when `None`.
+    pub source: Option<MappingSource>,
 }
 
 /// Changes to one mapping, as `edit` asks for them; `None` leaves a field as it is.
@@ -188,6 +191,7 @@ pub fn create_mapping(store: &dyn Store, config: &Config, actor: &str, new: NewM
         created_by: actor.to_owned(),
         updated_at: at,
         updated_by: actor.to_owned(),
+        source: Some(new.source.unwrap_or_else(|| MappingSource::manual(actor))),
     };
     insert(tx, actor, mapping, new.allow_shared)
 }
@@ -370,6 +374,7 @@ pub fn set_mapping(store: &dyn Store, config: &Config, actor: &str, request: Set
                 created_by: actor.to_owned(),
                 updated_at: at,
                 updated_by: actor.to_owned(),
+                source: Some(MappingSource::manual(actor)),
             };
             insert(tx, actor, mapping, request.allow_shared).map(Change::Created)
         }

@@ -71,9 +71,21 @@ CREATE TABLE orgmap.test_results (
 );
 "#,
     r#"
--- Version 2: a cached list vouches for the IDs that are mapped, so only managers may write it.
--- The roles' grants are applied again after every migration, which takes the reader's away.
-SELECT 1;
+-- Version 2: what reconciling many organizations needs: an organization's domains and aliases,
+-- a mapping's source, and exclusions. And a cached list vouches for the IDs that are mapped, so
+-- only managers may write it: the roles' grants are applied again after every migration, which
+-- takes the reader's away.
+ALTER TABLE orgmap.orgs ADD COLUMN domains text[] NOT NULL DEFAULT '{}',
+    ADD COLUMN aliases text[] NOT NULL DEFAULT '{}';
+ALTER TABLE orgmap.mappings ADD COLUMN source json;
+CREATE TABLE orgmap.exclusions (
+    org_id text COLLATE "C" NOT NULL,
+    integration text COLLATE "C" NOT NULL,
+    reason text,
+    created_at timestamptz NOT NULL,
+    created_by text NOT NULL,
+    PRIMARY KEY (org_id, integration)
+);
 "#,
 ];
 
@@ -126,7 +138,7 @@ GRANT INSERT, UPDATE, DELETE ON orgmap.test_results TO {reader};
 REVOKE INSERT, UPDATE, DELETE ON orgmap.discovery FROM {reader};
 GRANT INSERT, UPDATE, DELETE ON orgmap.discovery TO {manager};
 GRANT INSERT (id, at, actor, action, target, org_id, integration, before, after, outcome) ON orgmap.audit TO {reader};
-GRANT INSERT, UPDATE, DELETE ON orgmap.orgs, orgmap.mappings, orgmap.access TO {manager};
+GRANT INSERT, UPDATE, DELETE ON orgmap.orgs, orgmap.mappings, orgmap.access, orgmap.exclusions TO {manager};
 GRANT INSERT (db_role) ON orgmap.audit TO {manager};
 GRANT DELETE ON orgmap.test_results TO {manager};
 "#

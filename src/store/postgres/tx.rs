@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{PostgresStore, WRITE_LOCK};
-use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Mapping, Org, Outcome, TestResult};
+use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Exclusion, Mapping, Org, Outcome, TestResult};
 use crate::error::{Error, Result};
 use crate::store::{ReadTx, WriteTx};
 
@@ -23,8 +23,8 @@ use crate::store::{ReadTx, WriteTx};
 const BATCH: i64 = 1000;
 
 const MAPPING_COLUMNS: &str = "mapping_id, org_id, integration, external_org_id, external_org_name, label, metadata, \
-     active, verified, revision, created_at, created_by, updated_at, updated_by";
-const ORG_COLUMNS: &str = "id, name, active, created_at, created_by, updated_at, updated_by";
+     active, verified, revision, created_at, created_by, updated_at, updated_by, source";
+const ORG_COLUMNS: &str = "id, name, active, created_at, created_by, updated_at, updated_by, domains, aliases";
 const AUDIT_COLUMNS: &str = "seq, id, at, actor, db_role, action, target, org_id, integration, before, after, outcome";
 
 pub(super) struct PgTx<'s> {
@@ -204,6 +204,11 @@ impl<'s> PgTx<'s> {
             created_by: self.get(row, what, 11)?,
             updated_at: self.time(row, what, 12)?,
             updated_by: self.get(row, what, 13)?,
+            source: self
+                .optional_record(row, what, 14)?
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|err| self.damaged(what, err))?,
         })
     }
 
@@ -221,6 +226,8 @@ impl<'s> PgTx<'s> {
             created_by: self.get(row, what, 4)?,
             updated_at: self.time(row, what, 5)?,
             updated_by: self.get(row, what, 6)?,
+            domains: self.get(row, what, 7)?,
+            aliases: self.get(row, what, 8)?,
         })
     }
 
@@ -473,6 +480,26 @@ impl ReadTx for PgTx<'_> {
         rows.first().map(|row| self.record(row, "discovery cache", 0)).transpose()
     }
 
+    fn exclusions(&self) -> Result<Vec<Exclusion>> {
+        let what = "exclusion";
+        let rows = self.query(
+            "SELECT org_id, integration, reason, created_at, created_by FROM orgmap.exclusions
+             ORDER BY org_id, integration",
+            &[],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(Exclusion {
+                    org_id: self.get(row, what, 0)?,
+                    integration: self.get(row, what, 1)?,
+                    reason: self.get(row, what, 2)?,
+                    created_at: self.time(row, what, 3)?,
+                    created_by: self.get(row, what, 4)?,
+                })
+            })
+            .collect()
+    }
+
     fn test_result(&self, mapping_id: &str) -> Result<Option<TestResult>> {
         let rows =
             self.query("SELECT record FROM orgmap.test_results WHERE mapping_id = $1", &[(&mapping_id, TEXT)])?;
@@ -484,11 +511,12 @@ impl WriteTx for PgTx<'_> {
     fn put_org(&mut self, org: &Org) -> Result<()> {
         org.validate()?;
         self.execute(
-            "INSERT INTO orgmap.orgs (id, name, active, created_at, created_by, updated_at, updated_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO orgmap.orgs (id, name, active, created_at, created_by, updated_at, updated_by, domains, aliases)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, active = EXCLUDED.active,
                 created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by,
-                updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
+                updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by,
+                domains = EXCLUDED.domains, aliases = EXCLUDED.aliases",
             &[
                 (&org.id, TEXT),
                 (&org.name, TEXT),
@@ -497,6 +525,8 @@ impl WriteTx for PgTx<'_> {
                 (&org.created_by, TEXT),
                 (&system_time(org.updated_at), TIMESTAMPTZ),
                 (&org.updated_by, TEXT),
+                (&org.domains, TEXT_ARRAY),
+                (&org.aliases, TEXT_ARRAY),
             ],
         )?;
         Ok(())
@@ -507,13 +537,14 @@ impl WriteTx for PgTx<'_> {
         let revision = i64::try_from(m.revision).map_err(|_| Error::invalid("revision", "too large"))?;
         self.execute(
             "INSERT INTO orgmap.mappings (mapping_id, org_id, integration, external_org_id, external_org_name, label,
-                metadata, active, verified, revision, created_at, created_by, updated_at, updated_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                metadata, active, verified, revision, created_at, created_by, updated_at, updated_by, source)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
              ON CONFLICT (mapping_id) DO UPDATE SET org_id = EXCLUDED.org_id, integration = EXCLUDED.integration,
                 external_org_id = EXCLUDED.external_org_id, external_org_name = EXCLUDED.external_org_name,
                 label = EXCLUDED.label, metadata = EXCLUDED.metadata, active = EXCLUDED.active,
                 verified = EXCLUDED.verified, revision = EXCLUDED.revision, created_at = EXCLUDED.created_at,
-                created_by = EXCLUDED.created_by, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
+                created_by = EXCLUDED.created_by, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by,
+                source = EXCLUDED.source",
             &[
                 (&m.mapping_id, TEXT),
                 (&m.org_id, TEXT),
@@ -529,6 +560,7 @@ impl WriteTx for PgTx<'_> {
                 (&m.created_by, TEXT),
                 (&system_time(m.updated_at), TIMESTAMPTZ),
                 (&m.updated_by, TEXT),
+                (&m.source.as_ref().map(json).transpose()?, JSON),
             ],
         )?;
         Ok(())
@@ -554,6 +586,32 @@ impl WriteTx for PgTx<'_> {
             ],
         )?;
         Ok(())
+    }
+
+    fn put_exclusion(&mut self, exclusion: &Exclusion) -> Result<()> {
+        exclusion.validate()?;
+        self.execute(
+            "INSERT INTO orgmap.exclusions (org_id, integration, reason, created_at, created_by)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (org_id, integration) DO UPDATE SET reason = EXCLUDED.reason,
+                created_at = EXCLUDED.created_at, created_by = EXCLUDED.created_by",
+            &[
+                (&exclusion.org_id, TEXT),
+                (&exclusion.integration, TEXT),
+                (&exclusion.reason, TEXT),
+                (&system_time(exclusion.created_at), TIMESTAMPTZ),
+                (&exclusion.created_by, TEXT),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_exclusion(&mut self, org_id: &str, integration: &str) -> Result<bool> {
+        let deleted = self.execute(
+            "DELETE FROM orgmap.exclusions WHERE org_id = $1 AND integration = $2",
+            &[(&org_id, TEXT), (&integration, TEXT)],
+        )?;
+        Ok(deleted > 0)
     }
 
     fn delete_access(&mut self, actor: &str) -> Result<()> {

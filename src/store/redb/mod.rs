@@ -36,6 +36,9 @@ const DISCOVERY: TableDefinition<&str, &[u8]> = TableDefinition::new("discovery"
 const TEST_RESULTS: TableDefinition<&str, &[u8]> = TableDefinition::new("test_results");
 const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 const ACCESS: TableDefinition<&str, &[u8]> = TableDefinition::new("access");
+/// Keyed by org ID and integration joined with NUL. Added after the first release: a store made
+/// before it has no such table until the first exclusion is written.
+const EXCLUSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("exclusions");
 
 const SEP: char = '\0';
 
@@ -141,6 +144,7 @@ impl RedbStore {
             w.open_table(TEST_RESULTS).map_err(|e| classify(p, e))?;
             w.open_table(AUDIT).map_err(|e| classify(p, e))?;
             w.open_table(ACCESS).map_err(|e| classify(p, e))?;
+            w.open_table(EXCLUSIONS).map_err(|e| classify(p, e))?;
             let version = SCHEMA_VERSION.to_string();
             w.open_table(META)
                 .and_then(|mut meta| meta.insert("schema_version", version.as_str()).map(|_| ()).map_err(Into::into))

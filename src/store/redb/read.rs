@@ -6,10 +6,10 @@ use redb::ReadableTable;
 use serde::de::DeserializeOwned;
 
 use super::{
-    ACCESS, AUDIT, BY_INTEGRATION, BY_ORG, DISCOVERY, MAPPINGS, ORGS, RedbRead, RedbWrite, SEP, TEST_RESULTS, classify,
-    integration_key, mapping_id_of, org_key,
+    ACCESS, AUDIT, BY_INTEGRATION, BY_ORG, DISCOVERY, EXCLUSIONS, MAPPINGS, ORGS, RedbRead, RedbWrite, SEP,
+    TEST_RESULTS, classify, integration_key, mapping_id_of, org_key,
 };
-use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Mapping, Org, TestResult};
+use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Exclusion, Mapping, Org, TestResult};
 use crate::error::{Error, Result};
 use crate::store::ReadTx;
 use crate::store::codec::set_aside;
@@ -42,6 +42,11 @@ impl Keyed for DiscoveryCache {
     fn key(&self) -> &str {
         &self.integration
     }
+}
+
+/// The key of an exclusion: its org and integration joined with NUL.
+pub(super) fn exclusion_key(org_id: &str, integration: &str) -> String {
+    format!("{org_id}{SEP}{integration}")
 }
 
 impl Keyed for TestResult {
@@ -249,6 +254,26 @@ macro_rules! impl_read_tx {
             fn discovery(&self, integration: &str) -> Result<Option<DiscoveryCache>> {
                 let table = self.txn.open_table(DISCOVERY).map_err(|e| classify(self.path, e))?;
                 get_replaceable(self.path, "discovery cache", &table, integration)
+            }
+
+            fn exclusions(&self) -> Result<Vec<Exclusion>> {
+                let table = match self.txn.open_table(EXCLUSIONS) {
+                    Ok(table) => table,
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                    Err(err) => return Err(classify(self.path, err)),
+                };
+                let mut found = Vec::new();
+                for entry in table.iter().map_err(|e| classify(self.path, e))? {
+                    let (key, value) = entry.map_err(|e| classify(self.path, e))?;
+                    match crate::store::codec::from_json::<Exclusion>(value.value()) {
+                        Ok(exclusion) if exclusion_key(&exclusion.org_id, &exclusion.integration) == key.value() => {
+                            found.push(exclusion)
+                        }
+                        Ok(_) => set_aside("exclusion", key.value(), "it is stored under another key".into()),
+                        Err(detail) => set_aside("exclusion", key.value(), detail),
+                    }
+                }
+                Ok(found)
             }
 
             fn audit_newest_first(&self, visit: &mut dyn FnMut(AuditEvent) -> Result<bool>) -> Result<()> {

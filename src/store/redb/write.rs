@@ -2,12 +2,12 @@
 
 use redb::ReadableTable;
 
-use super::read::{Keyed, read_keyed};
+use super::read::{Keyed, exclusion_key, read_keyed};
 use super::{
-    ACCESS, AUDIT, BY_INTEGRATION, BY_ORG, DISCOVERY, MAPPINGS, ORGS, RedbWrite, TEST_RESULTS, classify, encode,
-    integration_key, mapping_id_of, org_key,
+    ACCESS, AUDIT, BY_INTEGRATION, BY_ORG, DISCOVERY, EXCLUSIONS, MAPPINGS, ORGS, RedbWrite, TEST_RESULTS, classify,
+    encode, integration_key, mapping_id_of, org_key,
 };
-use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Mapping, Org, TestResult};
+use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Exclusion, Mapping, Org, TestResult};
 use crate::error::Result;
 use crate::store::codec::set_aside;
 use crate::store::{Unreadable, WriteTx};
@@ -123,6 +123,20 @@ impl WriteTx for RedbWrite<'_> {
         let mut table = self.txn.open_table(ACCESS).map_err(|e| classify(self.path, e))?;
         table.remove(actor).map_err(|e| classify(self.path, e))?;
         Ok(())
+    }
+
+    fn put_exclusion(&mut self, exclusion: &Exclusion) -> Result<()> {
+        exclusion.validate()?;
+        let key = exclusion_key(&exclusion.org_id, &exclusion.integration);
+        let mut table = self.txn.open_table(EXCLUSIONS).map_err(|e| classify(self.path, e))?;
+        table.insert(key.as_str(), encode(exclusion)?.as_slice()).map_err(|e| classify(self.path, e))?;
+        Ok(())
+    }
+
+    fn delete_exclusion(&mut self, org_id: &str, integration: &str) -> Result<bool> {
+        let mut table = self.txn.open_table(EXCLUSIONS).map_err(|e| classify(self.path, e))?;
+        let removed = table.remove(exclusion_key(org_id, integration).as_str()).map_err(|e| classify(self.path, e))?;
+        Ok(removed.is_some())
     }
 
     fn append_audit(&mut self, event: &AuditEvent) -> Result<()> {
