@@ -16,6 +16,8 @@ use crate::secrets::Redactor;
 const MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;
 /// How much of the program's stderr an error shows.
 const STDERR_TAIL: usize = 1000;
+/// How much of the program's stderr is read for the tail shown.
+const STDERR_SCAN_BYTES: usize = 64 * 1024;
 
 /// Runs `argv` and reads the organizations it prints.
 pub async fn run(
@@ -59,8 +61,10 @@ pub async fn run(
         return Err(FetchError::new(format!("`{shown}` printed more than {} MB", MAX_OUTPUT_BYTES / (1024 * 1024))));
     }
     if !status.success() {
-        // Redacted whole before it is cut, so that a secret at the cut cannot show in part.
-        let text = redactor.redact(&String::from_utf8_lossy(&err));
+        // Redacted before it is cut, so that a secret at the cut cannot show in part; only the
+        // tail is read, which holds any secret the part shown can show.
+        let tail = &err[err.len().saturating_sub(STDERR_SCAN_BYTES)..];
+        let text = redactor.redact(&String::from_utf8_lossy(tail));
         let tail: String = text.chars().rev().take(STDERR_TAIL).collect::<Vec<_>>().into_iter().rev().collect();
         let tail = tail.trim();
         return Err(FetchError::new(format!(
