@@ -29,5 +29,6 @@ mod org;
 mod output;
 mod postgres;
 mod properties;
+mod secrets;
 mod validation;
 mod workflow;
