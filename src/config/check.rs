@@ -290,11 +290,31 @@ pub(super) fn check_integration(integration: &Integration) -> Result<(), String>
             scope.check_sent("list_organizations", &http.request(), has_credentials)?;
             check_records("list_organizations", &http.records)?;
         }
-        Some(SourceSpec::Command { argv, records, .. }) => {
+        Some(SourceSpec::Command { argv, env, records, .. }) => {
             if argv.is_empty() {
                 return Err("list_organizations.argv: name at least the program".into());
             }
             scope.check_all("list_organizations.argv", argv.iter().enumerate().map(|(i, t)| (i.to_string(), t)))?;
+            // Any user of the machine can read a command line (`ps`, /proc/PID/cmdline), not
+            // another user's environment (/proc/PID/environ is the owner's only).
+            for (i, arg) in argv.iter().enumerate() {
+                if scope.reads_secret(arg) {
+                    return Err(format!(
+                        "list_organizations.argv.{i}: a secret on a command line is visible to every user of this machine (ps); pass it in the environment instead, as env = {{ NAME = \"{{secret.NAME}}\" }}, and read $NAME in the program"
+                    ));
+                }
+            }
+            for name in env.keys() {
+                let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if !valid {
+                    return Err(format!(
+                        "list_organizations.env: {:?} is not an environment variable name (letters, digits and '_', not starting with a digit)",
+                        name
+                    ));
+                }
+            }
+            scope.check_all("list_organizations.env", env.iter().map(|(k, v)| (k.clone(), v)))?;
             check_records("list_organizations", records)?;
         }
         Some(SourceSpec::File { records, .. }) => check_records("list_organizations", records)?,

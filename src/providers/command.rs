@@ -19,9 +19,11 @@ const STDERR_TAIL: usize = 1000;
 /// How much of the program's stderr is read for the tail shown.
 const STDERR_SCAN_BYTES: usize = 64 * 1024;
 
-/// Runs `argv` and reads the organizations it prints.
+/// Runs `argv`, with `vars` added to its environment (the way secrets reach it), and reads the
+/// organizations it prints.
 pub async fn run(
     argv: &[String],
+    vars: &[(String, String)],
     timeout: Duration,
     spec: &RecordsSpec,
     redactor: &Redactor,
@@ -30,6 +32,7 @@ pub async fn run(
     let shown = redactor.redact(&argv.join(" "));
     let mut child = tokio::process::Command::new(program)
         .args(args)
+        .envs(vars.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

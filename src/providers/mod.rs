@@ -86,9 +86,12 @@ impl FetchError {
     }
 }
 
-/// Told about each page as it arrives, to show progress.
+/// Told about each page as it arrives, to show progress, and about what was changed on the way.
 pub trait Progress: Sync {
     fn update(&self, pages: u64, records: u64, total_pages: Option<u64>);
+
+    /// Something the person should know, such as a value withheld because it holds a secret.
+    fn warn(&self, _message: &str) {}
 }
 
 /// Progress that nobody watches.
@@ -123,11 +126,15 @@ pub async fn fetch(
             session.run_steps().await?;
             paginate::fetch_all(&session, http, progress).await?
         }
-        SourceSpec::Command { argv, timeout, records } => {
+        SourceSpec::Command { argv, env: vars, timeout, records } => {
             let session = http::Session::new(integration, env, redactor.clone())?;
             let argv = argv.iter().map(|t| session.render(t)).collect::<Result<Vec<_>, _>>()?;
+            let vars = vars
+                .iter()
+                .map(|(name, t)| Ok((name.clone(), session.render(t)?)))
+                .collect::<Result<Vec<_>, FetchError>>()?;
             let limit = timeout.map_or(integration.timeout, |t| t.0);
-            let orgs = command::run(&argv, limit, records, redactor).await?;
+            let orgs = command::run(&argv, &vars, limit, records, redactor).await?;
             progress.update(1, orgs.len() as u64, Some(1));
             orgs
         }
@@ -137,7 +144,44 @@ pub async fn fetch(
             orgs
         }
     };
+    let organizations = withhold_secrets(&integration.name, organizations, redactor, progress);
     Ok(Fetched { organizations: dedup(organizations), source: source.kind() })
+}
+
+/// Said when an answer's value is not kept because it holds a secret.
+pub fn secret_withheld(integration: &str, what: &str) -> String {
+    format!(
+        "{integration}: {what} holds one of its secrets (the system echoes a credential?); it is not kept, listed or exported"
+    )
+}
+
+/// Keeps secrets out of the records an answer gives, before anything stores them: a name that
+/// holds a secret is dropped (the organization is kept without a name), so is a kept field; a
+/// record whose ID holds one is left out, since it cannot be kept without it. Each is warned of.
+pub fn withhold_secrets(
+    integration: &str,
+    organizations: Vec<ExternalOrg>,
+    redactor: &Redactor,
+    progress: &dyn Progress,
+) -> Vec<ExternalOrg> {
+    let mut kept = Vec::with_capacity(organizations.len());
+    for mut org in organizations {
+        if redactor.contains_secret(&org.id) {
+            progress.warn(&secret_withheld(integration, "a record's ID"));
+            continue;
+        }
+        if org.name.as_deref().is_some_and(|name| redactor.contains_secret(name)) {
+            org.name = None;
+            progress.warn(&secret_withheld(integration, &format!("the name of {}", org.id)));
+        }
+        let before = org.extra.len();
+        org.extra.retain(|_, value| !redactor.contains_secret(&value.to_string()));
+        if org.extra.len() != before {
+            progress.warn(&secret_withheld(integration, &format!("a kept field of {}", org.id)));
+        }
+        kept.push(org);
+    }
+    kept
 }
 
 /// Keeps the first record of each ID: pages can overlap when a list changes while it is read.

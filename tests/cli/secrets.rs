@@ -112,3 +112,113 @@ fn a_three_character_key_echoed_by_a_server_error_is_redacted() {
     assert!(!stderr(&out).contains("k9Z"), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
 }
+
+/// A list that echoes the API key it was sent in a name, a kept field and an ID.
+fn echoing_fixture() -> Fixture {
+    Fixture::serve(|seen| {
+        let key = seen.header("x-api-key").unwrap_or_default().to_owned();
+        if seen.path.starts_with("/orgs/") {
+            return Reply::json(json!({ "id": 7, "name": format!("Acme ({key})") }));
+        }
+        Reply::json(json!([
+            { "id": 1, "name": format!("Hello {key}"), "ref": key },
+            { "id": 2, "name": "Globex", "ref": "plain" },
+            { "id": format!("x-{key}"), "name": "Initech" },
+        ]))
+    })
+}
+
+fn echoing_config(validate: bool) -> String {
+    let validate = if validate {
+        "[integrations.s.validate]\nurl = \"{env.FIXTURE_URL}/orgs/{external_org_id}\"\nname = \"$.name\"\n"
+    } else {
+        ""
+    };
+    config(&format!(
+        "[integrations.s.auth]\nkind = \"headers\"\nheaders = {{ x-api-key = \"{{secret.key}}\" }}\n[integrations.s.list_organizations]\nkind = \"http\"\nurl = \"{{env.FIXTURE_URL}}/orgs\"\nrecords = {{ keep = {{ ref = \"$.ref\" }} }}\n{validate}"
+    ))
+}
+
+#[test]
+fn a_secret_echoed_in_a_listed_name_is_neither_stored_listed_nor_exported() {
+    // Regression: an org name holding the API key was cached, listed and exported.
+    let fixture = echoing_fixture();
+    let env = TestEnv::with_org();
+    env.write_config(&echoing_config(false));
+    let base = fixture.base();
+    let vars = [("S_KEY", "echo-key-77"), ("FIXTURE_URL", base.as_str())];
+    let out = run(&env, &vars, &["discover", "s", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("echo-key-77"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("the name of 1 holds one of its secrets"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("a record's ID holds one of its secrets"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("a kept field of 1"), "{}", stderr(&out));
+    let listing: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let orgs = listing["organizations"].as_array().unwrap();
+    assert_eq!(orgs.len(), 2, "the record whose ID holds the key is left out: {listing}");
+    assert_eq!(orgs[0]["id"], "1");
+    assert!(orgs[0]["name"].is_null(), "{listing}");
+    assert_eq!(orgs[1]["name"], "Globex");
+    // Nothing of the key reached the store: the cached list, a mapping made from it, an export.
+    let cached = run(&env, &[], &["discover", "s", "--offline", "--json"]);
+    assert!(!stdout(&cached).contains("echo-key-77") && stdout(&cached).contains("Globex"), "{}", stdout(&cached));
+    let mapped = run(&env, &vars, &["map", "s", "1", "--org", "acme"]);
+    assert!(mapped.status.success(), "{}", stderr(&mapped));
+    let export = run(&env, &[], &["export"]);
+    assert!(export.status.success(), "{}", stderr(&export));
+    assert!(!stdout(&export).contains("echo-key-77"), "{}", stdout(&export));
+    for state in env.store_contents() {
+        assert!(!String::from_utf8_lossy(&state.1).contains("echo-key-77"), "the store holds the key in {}", state.0);
+    }
+}
+
+#[test]
+fn a_secret_echoed_in_a_validate_answer_name_is_not_kept() {
+    // Regression: a validate answer's name holding the API key was saved with the mapping.
+    let fixture = echoing_fixture();
+    let env = TestEnv::with_org();
+    env.write_config(&echoing_config(true));
+    let base = fixture.base();
+    let vars = [("S_KEY", "echo-key-77"), ("FIXTURE_URL", base.as_str())];
+    let out = run(&env, &vars, &["map", "s", "7", "--org", "acme"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the name the validate answer gives 7 holds one of its secrets"), "{}", stderr(&out));
+    let listed = run(&env, &[], &["list", "--json"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(stdout(&listed).contains("\"7\""), "{}", stdout(&listed));
+    assert!(!stdout(&listed).contains("echo-key-77"), "{}", stdout(&listed));
+    let export = run(&env, &[], &["export"]);
+    assert!(!stdout(&export).contains("echo-key-77"), "{}", stdout(&export));
+}
+
+#[test]
+fn a_secret_in_a_commands_argv_is_refused_with_a_hint() {
+    let env = TestEnv::with_config(&config(
+        "[integrations.s.list_organizations]\nkind = \"command\"\nargv = [\"fetch-orgs\", \"--token\", \"{secret.key}\"]\n",
+    ));
+    let out = run(&env, &[("S_KEY", "argv-secret-1")], &["discover", "s"]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(
+        text.contains("list_organizations.argv.2") && text.contains("env = { NAME = \"{secret.NAME}\" }"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_command_gets_its_secrets_in_the_environment_never_on_its_command_line() {
+    // Regression: `{secret.x}` in a command's argv was visible to every user in `ps`.
+    let env = TestEnv::with_config(&config(
+        r#"[integrations.s.list_organizations]
+kind = "command"
+argv = ["sh", "-c", "tr '\\0' ' ' < /proc/$$/cmdline > cmdline.txt; printf '[{{\"id\": \"1\", \"name\": \"token of %s characters\"}}]' \"${{#ORG_TOKEN}}\""]
+env = { ORG_TOKEN = "{secret.key}" }
+"#,
+    ));
+    let out = run(&env, &[("S_KEY", "env-secret-123")], &["discover", "s", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("token of 14 characters"), "{}", stdout(&out));
+    let cmdline = std::fs::read_to_string(env.path().join("cmdline.txt")).expect("the command wrote its command line");
+    assert!(cmdline.starts_with("sh -c "), "{cmdline}");
+    assert!(!cmdline.contains("env-secret-123"), "{cmdline}");
+}
