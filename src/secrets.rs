@@ -287,28 +287,13 @@ impl Redactor {
     /// Whether `text` contains a remembered secret in any of its forms.
     pub fn contains_secret(&self, text: &str) -> bool {
         let needles = self.needles.lock().unwrap_or_else(|e| e.into_inner());
-        needles.iter().any(|needle| {
-            (0..text.len())
-                .any(|at| match_at(text.as_bytes(), at, &needle.text).is_some_and(|end| bounded(text, at, end, needle)))
-        })
+        !find(&needles, text, true).is_empty()
     }
 
     /// `text` with every remembered secret replaced by `<redacted>`.
     pub fn redact(&self, text: &str) -> String {
         let needles = self.needles.lock().unwrap_or_else(|e| e.into_inner());
-        let bytes = text.as_bytes();
-        let mut spans: Vec<(usize, usize)> = Vec::new();
-        for needle in needles.iter() {
-            for at in 0..bytes.len() {
-                if let Some(end) = match_at(bytes, at, &needle.text)
-                    && text.is_char_boundary(at)
-                    && text.is_char_boundary(end)
-                    && bounded(text, at, end, needle)
-                {
-                    spans.push((at, end));
-                }
-            }
-        }
+        let mut spans = find(&needles, text, false);
         if spans.is_empty() {
             return text.to_owned();
         }
@@ -329,6 +314,37 @@ impl Redactor {
         out.push_str(&text[done..]);
         out
     }
+}
+
+/// Where the needles are in `text` (byte ranges, in order of their start); only the first when
+/// `first_only`. Only positions where a needle or an escape can begin are tried.
+fn find(needles: &BTreeSet<Needle>, text: &str, first_only: bool) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    if needles.is_empty() {
+        return spans;
+    }
+    let mut may_start = [false; 256];
+    for byte in needles.iter().filter_map(|n| n.text.first()).chain(b"%+\\") {
+        may_start[usize::from(*byte)] = true;
+    }
+    let bytes = text.as_bytes();
+    for (at, byte) in bytes.iter().enumerate() {
+        if !may_start[usize::from(*byte)] || !text.is_char_boundary(at) {
+            continue;
+        }
+        for needle in needles {
+            if let Some(end) = match_at(bytes, at, &needle.text)
+                && text.is_char_boundary(end)
+                && bounded(text, at, end, needle)
+            {
+                spans.push((at, end));
+                if first_only {
+                    return spans;
+                }
+            }
+        }
+    }
+    spans
 }
 
 /// Whether a match at `start..end` may count: a short secret must stand on its own.
