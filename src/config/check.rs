@@ -16,6 +16,8 @@ struct Scope<'a> {
     integration: &'a Integration,
     /// `steps.NAME.KEY` that exist at this point.
     steps: BTreeSet<String>,
+    /// The `steps.NAME.KEY` whose default reads a secret: the value may be that secret.
+    secret_steps: BTreeSet<String>,
     allow_vars: bool,
     /// Whether `{external_org_id}`, `{external_org_name}` and `{metadata.KEY}` exist here.
     allow_mapping: bool,
@@ -80,9 +82,14 @@ impl Scope<'_> {
         out
     }
 
-    /// Whether the template reads a secret, itself or through a var.
+    /// Whether a variable may hold a secret: `secret.NAME`, or a step value whose default does.
+    fn is_secret(&self, path: &str) -> bool {
+        path.starts_with("secret.") || self.secret_steps.contains(path)
+    }
+
+    /// Whether the template reads a secret, itself or through a var or a step's default.
     fn reads_secret(&self, template: &Template) -> bool {
-        self.flatten(template).iter().any(|p| matches!(p, Piece::Variable { path, .. } if path.starts_with("secret.")))
+        self.flatten(template).iter().any(|p| matches!(p, Piece::Variable { path, .. } if self.is_secret(path)))
     }
 
     /// Whether any template of the request (URL, headers, query, bodies) reads a secret.
@@ -109,7 +116,7 @@ impl Scope<'_> {
             match piece {
                 Piece::Literal(text) => known.push_str(text),
                 Piece::Variable { path, .. } => {
-                    if path.starts_with("secret.") {
+                    if self.is_secret(path) {
                         let in_authority = match known.find("://") {
                             Some(at) => !known[at + 3..].contains(['/', '?', '#']),
                             None => !after_placeholder,
@@ -245,7 +252,13 @@ pub(super) fn check_integration(integration: &Integration) -> Result<(), String>
         reference.check().map_err(|err| format!("secrets.{name}: {err}"))?;
     }
     let has_credentials = !matches!(integration.auth, None | Some(AuthSpec::None));
-    let mut scope = Scope { integration, steps: BTreeSet::new(), allow_vars: false, allow_mapping: false };
+    let mut scope = Scope {
+        integration,
+        steps: BTreeSet::new(),
+        secret_steps: BTreeSet::new(),
+        allow_vars: false,
+        allow_mapping: false,
+    };
     scope.check_all("vars", integration.vars.iter().map(|(k, v)| (k.clone(), v)))?;
     scope.allow_vars = true;
     let mut names = BTreeSet::new();
@@ -258,6 +271,11 @@ pub(super) fn check_integration(integration: &Integration) -> Result<(), String>
         scope.check_all(&format!("{at}.defaults"), step.defaults.iter().map(|(k, v)| (k.clone(), v)))?;
         for key in step.extract.keys().chain(step.defaults.keys()) {
             scope.steps.insert(format!("steps.{}.{key}", step.name));
+        }
+        for (key, default) in &step.defaults {
+            if scope.reads_secret(default) {
+                scope.secret_steps.insert(format!("steps.{}.{key}", step.name));
+            }
         }
     }
     match &integration.auth {
@@ -391,6 +409,21 @@ mod tests {
         ] {
             assert!(load(tables).is_ok(), "{tables}: {:?}", load(tables).err());
         }
+    }
+
+    #[test]
+    fn a_step_value_whose_default_is_a_secret_counts_as_one() {
+        let step = "[[integrations.h.steps]]\nname = \"a\"\nurl = \"https://h.example/a\"\nextract = { k = \"$.k\" }\ndefaults = { k = \"{secret.key}\" }\n";
+        let err = load(&format!(
+            "{step}[integrations.h.list_organizations]\nkind = \"http\"\nurl = \"http://h.example/{{steps.a.k}}\"\n"
+        ))
+        .unwrap_err();
+        assert!(err.contains("list_organizations.url: the request carries a secret"), "{err}");
+        let err = load(&format!(
+            "{step}[integrations.h.list_organizations]\nkind = \"http\"\nurl = \"https://{{steps.a.k}}.example/\"\n"
+        ))
+        .unwrap_err();
+        assert!(err.contains("{steps.a.k} is in the scheme or host part"), "{err}");
     }
 
     #[test]

@@ -223,6 +223,25 @@ mod tests {
     }
 
     #[test]
+    fn a_step_value_taken_from_a_secret_default_is_still_a_secret() {
+        let config = Config::parse(
+            &CONFIG.replace(
+                "[[integrations.h.steps]]",
+                "[[integrations.h.steps]]\nname = \"a\"\nurl = \"https://a.orgmap-test.invalid/\"\nextract = { k = \"$.k\" }\ndefaults = { k = \"{secret.key}\" }\n[[integrations.h.steps]]",
+            )
+            .replace("{secret.key}x", "{steps.a.k}x"),
+            None,
+        )
+        .unwrap();
+        let integration = config.integration("h").unwrap();
+        let options = SessionOptions { retries: Some(0), resolver: Some(Arc::new(NoSuchHost)) };
+        let mut session = Session::with_options(integration, &env, Redactor::default(), options).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let err = runtime.block_on(session.run_steps()).unwrap_err();
+        assert!(err.message.contains("step s: refusing to send credentials over plain http"), "{err:?}");
+    }
+
+    #[test]
     fn a_secret_that_lands_in_the_host_when_sent_is_refused() {
         let config = Config::parse(
             &CONFIG.replace("{env.STEP_URL}/{secret.key}x", "{env.HOST_URL}{secret.key}.orgmap-test.invalid/"),

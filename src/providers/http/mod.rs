@@ -84,6 +84,8 @@ pub struct Session<'a> {
     client: reqwest::Client,
     secrets: BTreeMap<String, Secret>,
     steps: BTreeMap<String, String>,
+    /// The step values that came from a default that read a secret.
+    secret_steps: std::collections::BTreeSet<String>,
     auth: OnceCell<Vec<(HeaderName, HeaderValue)>>,
     /// Where credentials may go: the origin the integration's list (or test) request names.
     credential_origin: std::sync::Mutex<Option<url::Origin>>,
@@ -132,6 +134,7 @@ impl<'a> Session<'a> {
             client,
             secrets: resolved,
             steps: BTreeMap::new(),
+            secret_steps: std::collections::BTreeSet::new(),
             auth: OnceCell::new(),
             credential_origin: std::sync::Mutex::new(None),
         })
@@ -156,6 +159,10 @@ impl<'a> Session<'a> {
                 Some(template) => template.render(&mut |p| self.lookup(p, None, fill)).map(Some),
                 None => Ok(None),
             },
+            Some(("steps", _)) if self.secret_steps.contains(path) => {
+                fill.tainted.set(true);
+                Ok(if fill.sentinel { Some(SENTINEL.to_owned()) } else { self.steps.get(path).cloned() })
+            }
             Some(("steps", _)) => Ok(self.steps.get(path).cloned()),
             _ => Ok(None),
         }
@@ -346,7 +353,14 @@ impl<'a> Session<'a> {
                 });
                 let value = match (found, step.defaults.get(key)) {
                     (Some(value), _) => value,
-                    (None, Some(default)) => self.render(default)?,
+                    (None, Some(default)) => {
+                        let fill = Fill::default();
+                        let value = self.render_with(default, None, false, &fill)?;
+                        if fill.tainted.get() {
+                            self.secret_steps.insert(format!("steps.{}.{key}", step.name));
+                        }
+                        value
+                    }
                     (None, None) => {
                         return Err(match &answer {
                             Err(err) => {
