@@ -157,7 +157,7 @@ fn verify_by_request(
             // As for a listed record: a name that holds a secret is not kept.
             if name.as_deref().is_some_and(|n| fetcher.redactor.contains_secret(n)) {
                 name = None;
-                fetcher.progress.warn(&crate::providers::secret_withheld(
+                fetcher.progress.warn(&crate::providers::records::secret_withheld(
                     &integration.name,
                     &format!("the name the validate answer gives {id}"),
                 ));

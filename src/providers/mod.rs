@@ -144,44 +144,8 @@ pub async fn fetch(
             orgs
         }
     };
-    let organizations = withhold_secrets(&integration.name, organizations, redactor, progress);
+    let organizations = records::withhold_secrets(&integration.name, organizations, redactor, &|m| progress.warn(m));
     Ok(Fetched { organizations: dedup(organizations), source: source.kind() })
-}
-
-/// Said when an answer's value is not kept because it holds a secret.
-pub fn secret_withheld(integration: &str, what: &str) -> String {
-    format!(
-        "{integration}: {what} holds one of its secrets (the system echoes a credential?); it is not kept, listed or exported"
-    )
-}
-
-/// Keeps secrets out of the records an answer gives, before anything stores them: a name that
-/// holds a secret is dropped (the organization is kept without a name), so is a kept field; a
-/// record whose ID holds one is left out, since it cannot be kept without it. Each is warned of.
-pub fn withhold_secrets(
-    integration: &str,
-    organizations: Vec<ExternalOrg>,
-    redactor: &Redactor,
-    progress: &dyn Progress,
-) -> Vec<ExternalOrg> {
-    let mut kept = Vec::with_capacity(organizations.len());
-    for mut org in organizations {
-        if redactor.contains_secret(&org.id) {
-            progress.warn(&secret_withheld(integration, "a record's ID"));
-            continue;
-        }
-        if org.name.as_deref().is_some_and(|name| redactor.contains_secret(name)) {
-            org.name = None;
-            progress.warn(&secret_withheld(integration, &format!("the name of {}", org.id)));
-        }
-        let before = org.extra.len();
-        org.extra.retain(|_, value| !redactor.contains_secret(&value.to_string()));
-        if org.extra.len() != before {
-            progress.warn(&secret_withheld(integration, &format!("a kept field of {}", org.id)));
-        }
-        kept.push(org);
-    }
-    kept
 }
 
 /// Keeps the first record of each ID: pages can overlap when a list changes while it is read.
