@@ -34,6 +34,9 @@ _orgmap() {
             orgmap,edit)
                 cmd="orgmap__subcmd__edit"
                 ;;
+            orgmap,exclude)
+                cmd="orgmap__subcmd__exclude"
+                ;;
             orgmap,export)
                 cmd="orgmap__subcmd__export"
                 ;;
@@ -45,6 +48,9 @@ _orgmap() {
                 ;;
             orgmap,import)
                 cmd="orgmap__subcmd__import"
+                ;;
+            orgmap,include)
+                cmd="orgmap__subcmd__include"
                 ;;
             orgmap,init)
                 cmd="orgmap__subcmd__init"
@@ -121,6 +127,9 @@ _orgmap() {
             orgmap__subcmd__help,edit)
                 cmd="orgmap__subcmd__help__subcmd__edit"
                 ;;
+            orgmap__subcmd__help,exclude)
+                cmd="orgmap__subcmd__help__subcmd__exclude"
+                ;;
             orgmap__subcmd__help,export)
                 cmd="orgmap__subcmd__help__subcmd__export"
                 ;;
@@ -132,6 +141,9 @@ _orgmap() {
                 ;;
             orgmap__subcmd__help,import)
                 cmd="orgmap__subcmd__help__subcmd__import"
+                ;;
+            orgmap__subcmd__help,include)
+                cmd="orgmap__subcmd__help__subcmd__include"
                 ;;
             orgmap__subcmd__help,init)
                 cmd="orgmap__subcmd__help__subcmd__init"
@@ -184,6 +196,9 @@ _orgmap() {
             orgmap__subcmd__help__subcmd__org,deactivate)
                 cmd="orgmap__subcmd__help__subcmd__org__subcmd__deactivate"
                 ;;
+            orgmap__subcmd__help__subcmd__org,edit)
+                cmd="orgmap__subcmd__help__subcmd__org__subcmd__edit"
+                ;;
             orgmap__subcmd__help__subcmd__org,list)
                 cmd="orgmap__subcmd__help__subcmd__org__subcmd__list"
                 ;;
@@ -208,6 +223,9 @@ _orgmap() {
             orgmap__subcmd__org,deactivate)
                 cmd="orgmap__subcmd__org__subcmd__deactivate"
                 ;;
+            orgmap__subcmd__org,edit)
+                cmd="orgmap__subcmd__org__subcmd__edit"
+                ;;
             orgmap__subcmd__org,help)
                 cmd="orgmap__subcmd__org__subcmd__help"
                 ;;
@@ -228,6 +246,9 @@ _orgmap() {
                 ;;
             orgmap__subcmd__org__subcmd__help,deactivate)
                 cmd="orgmap__subcmd__org__subcmd__help__subcmd__deactivate"
+                ;;
+            orgmap__subcmd__org__subcmd__help,edit)
+                cmd="orgmap__subcmd__org__subcmd__help__subcmd__edit"
                 ;;
             orgmap__subcmd__org__subcmd__help,help)
                 cmd="orgmap__subcmd__org__subcmd__help__subcmd__help"
@@ -266,7 +287,7 @@ _orgmap() {
 
     case "${cmd}" in
         orgmap)
-            opts="-q -v -h -V --config --store --json --quiet --verbose --no-input --color --help --version init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help"
+            opts="-q -v -h -V --config --store --json --quiet --verbose --no-input --color --help --version init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -655,6 +676,40 @@ _orgmap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orgmap__subcmd__exclude)
+            opts="-q -v -h --org --reason --config --store --json --quiet --verbose --no-input --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orgmap__subcmd__export)
             opts="-o -q -v -h --output --format --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -732,7 +787,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__help)
-            opts="init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help"
+            opts="init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -871,6 +926,20 @@ _orgmap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orgmap__subcmd__help__subcmd__exclude)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orgmap__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -914,6 +983,20 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__help__subcmd__include)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -998,7 +1081,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__help__subcmd__org)
-            opts="add list show rename deactivate activate"
+            opts="add list show rename edit deactivate activate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1040,6 +1123,20 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__help__subcmd__org__subcmd__deactivate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__help__subcmd__org__subcmd__edit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1200,6 +1297,36 @@ _orgmap() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__include)
+            opts="-q -v -h --org --config --store --json --quiet --verbose --no-input --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1382,7 +1509,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__org)
-            opts="-q -v -h --config --store --json --quiet --verbose --no-input --color --help add list show rename deactivate activate help"
+            opts="-q -v -h --config --store --json --quiet --verbose --no-input --color --help add list show rename edit deactivate activate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1434,13 +1561,21 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__org__subcmd__add)
-            opts="-q -v -h --name --config --store --json --quiet --verbose --no-input --color --help"
+            opts="-q -v -h --name --domain --alias --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --alias)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1489,8 +1624,54 @@ _orgmap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orgmap__subcmd__org__subcmd__edit)
+            opts="-q -v -h --name --domain --remove-domain --alias --remove-alias --config --store --json --quiet --verbose --no-input --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remove-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --remove-alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orgmap__subcmd__org__subcmd__help)
-            opts="add list show rename deactivate activate help"
+            opts="add list show rename edit deactivate activate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1532,6 +1713,20 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__org__subcmd__help__subcmd__deactivate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__org__subcmd__help__subcmd__edit)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

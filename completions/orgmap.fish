@@ -52,6 +52,8 @@ complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "audit" -d 'Show the a
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "doctor" -d 'Check the config and the store, and repair damaged indexes'
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "export" -d 'Write everything the store holds as JSON lines (a backup)'
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "import" -d 'Read an export back into the store (a restore, or a move between stores)'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "exclude" -d 'Record that an organization has no account in an integration, on purpose'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "include" -d 'Take an exclusion back: the organization counts as missing again until it is mapped'
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "access" -d 'Manage who holds manage-config (needed for every change)'
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "store" -d 'Migrate the store\'s schema; set up PostgreSQL roles'
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -68,24 +70,27 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand init" -s q -l quiet -d 'Pr
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l json -d 'Print results as JSON (errors too, on stderr)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -s q -l quiet -d 'Print no status messages'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -s v -l verbose -d 'Say which config and store are used'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -s h -l help -d 'Print help'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "add" -d 'Add an organization (adding an identical one again changes nothing)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "list" -d 'List organizations'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "show" -d 'Show an organization and all its mappings'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "rename" -d 'Give an organization a new display name'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "deactivate" -d 'Deactivate an organization: workflows can no longer use its mappings'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "activate" -d 'Activate an organization again'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename deactivate activate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -f -a "add" -d 'Add an organization (adding an identical one again changes nothing)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -f -a "list" -d 'List organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -f -a "show" -d 'Show an organization and all its mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -f -a "rename" -d 'Give an organization a new display name'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -f -a "edit" -d 'Change an organization\'s name, domains and aliases (what matching uses)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -f -a "deactivate" -d 'Deactivate an organization: workflows can no longer use its mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -f -a "activate" -d 'Activate an organization again'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit deactivate activate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l name -d 'Its display name' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l domain -d 'One of its domains, such as acme.com (repeatable); public mail domains are refused' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l alias -d 'A former or trading name (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
@@ -127,6 +132,21 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l name -d 'A new display name' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l domain -d 'Add a domain (repeatable)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l remove-domain -d 'Remove a domain (repeatable)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l alias -d 'Add an alias: a former or trading name (repeatable)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l remove-alias -d 'Remove an alias (repeatable)' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
@@ -151,6 +171,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "list" -d 'List organizations'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an organization and all its mappings'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "rename" -d 'Give an organization a new display name'
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "edit" -d 'Change an organization\'s name, domains and aliases (what matching uses)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "deactivate" -d 'Deactivate an organization: workflows can no longer use its mappings'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "activate" -d 'Activate an organization again'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -367,6 +388,29 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand import" -s q -l quiet -d '
 complete -c orgmap -n "__fish_orgmap_using_subcommand import" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l org -d 'The organization [env: ORGMAP_ORG]' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l reason -d 'Why, for whoever reads the coverage later' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c orgmap -n "__fish_orgmap_using_subcommand include" -l org -d 'The organization [env: ORGMAP_ORG]' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand include" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand include" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand include" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand include" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand include" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand include" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand include" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand include" -s h -l help -d 'Print help'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
@@ -462,31 +506,34 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -s q -l quiet
 complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "init" -d 'Create the store; you hold manage-config in it first'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "org" -d 'Manage your customer organizations'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "integrations" -d 'Show the integrations declared in integrations.toml'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "discover" -d 'List an integration\'s external organizations'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "refresh" -d 'Fetch external organizations now and report what changed'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "map" -d 'Map an organization to an external organization'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "edit" -d 'Change one mapping'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "unmap" -d 'Delete a mapping'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "list" -d 'List mappings'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "get" -d 'Get an organization\'s mapping for an integration (for workflows)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "set" -d 'Create or update an organization\'s mapping (for workflows)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "lookup" -d 'Find the organizations mapped to an external organization'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "test" -d 'Test that mappings reach their external organizations'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "audit" -d 'Show the audit log, newest first'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "doctor" -d 'Check the config and the store, and repair damaged indexes'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "export" -d 'Write everything the store holds as JSON lines (a backup)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "import" -d 'Read an export back into the store (a restore, or a move between stores)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "access" -d 'Manage who holds manage-config (needed for every change)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "store" -d 'Migrate the store\'s schema; set up PostgreSQL roles'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import access store completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "init" -d 'Create the store; you hold manage-config in it first'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "org" -d 'Manage your customer organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "integrations" -d 'Show the integrations declared in integrations.toml'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "discover" -d 'List an integration\'s external organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "refresh" -d 'Fetch external organizations now and report what changed'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "map" -d 'Map an organization to an external organization'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "edit" -d 'Change one mapping'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "unmap" -d 'Delete a mapping'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "list" -d 'List mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "get" -d 'Get an organization\'s mapping for an integration (for workflows)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "set" -d 'Create or update an organization\'s mapping (for workflows)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "lookup" -d 'Find the organizations mapped to an external organization'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "test" -d 'Test that mappings reach their external organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "audit" -d 'Show the audit log, newest first'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "doctor" -d 'Check the config and the store, and repair damaged indexes'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "export" -d 'Write everything the store holds as JSON lines (a backup)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "import" -d 'Read an export back into the store (a restore, or a move between stores)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "exclude" -d 'Record that an organization has no account in an integration, on purpose'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "include" -d 'Take an exclusion back: the organization counts as missing again until it is mapped'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "access" -d 'Manage who holds manage-config (needed for every change)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "store" -d 'Migrate the store\'s schema; set up PostgreSQL roles'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "add" -d 'Add an organization (adding an identical one again changes nothing)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "list" -d 'List organizations'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "show" -d 'Show an organization and all its mappings'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "rename" -d 'Give an organization a new display name'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "edit" -d 'Change an organization\'s name, domains and aliases (what matching uses)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "deactivate" -d 'Deactivate an organization: workflows can no longer use its mappings'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "activate" -d 'Activate an organization again'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from access" -f -a "grant" -d 'Grant manage-config to an actor (an ORGMAP_ACTOR name or an OS user)'

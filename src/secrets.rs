@@ -2,7 +2,8 @@
 //! and the redaction of every resolved value from anything orgmap prints.
 //!
 //! orgmap never stores a secret: it is read when a request needs it, held in memory for the run,
-//! and scrubbed — plain, base64- and percent-encoded — from error messages.
+//! and scrubbed — plain or in any encoding a URL, form, JSON or Basic header gives it — from error
+//! messages.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -174,7 +175,9 @@ pub fn resolve(
     } else {
         return Err(missing("names no source"));
     };
-    if value.is_empty() {
+    // Blank is as good as unset: no credential is only spaces, and redacting spaces would
+    // mangle every message.
+    if value.trim().is_empty() {
         return Err(missing("is empty"));
     }
     redactor.add(&value);
@@ -224,72 +227,218 @@ fn run_secret_command(argv: &[String]) -> Result<String, String> {
 }
 
 /// Collects every secret and token seen in a run and removes them from text about to be shown.
+///
+/// A secret is looked for in the *decoded* text rather than in a list of its encoded forms: at
+/// every position of the text, `%XX` (either case), `+` (a space in a form or query), JSON's
+/// `\uXXXX` (surrogate pairs too) and backslash escapes are read as what they stand for, and
+/// compared with the secret. So every way a URL path, query, userinfo or fragment (whatever the
+/// url crate's encode set), a form body or a JSON string writes a value is covered, mixed and
+/// partial encodings too, without having to keep a list in step with the url crate. Only what
+/// no decoding reveals is added as a form of its own: base64 (Basic credentials), and the
+/// lower-cased and punycode forms a host name takes.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    needles: Arc<Mutex<BTreeSet<String>>>,
+    needles: Arc<Mutex<BTreeSet<Needle>>>,
 }
 
-/// Values shorter than this are not redacted: they would mangle ordinary text and are no secret.
-const MIN_REDACTED_LEN: usize = 4;
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Needle {
+    text: Vec<u8>,
+    /// Found only where no letter or digit touches it on either side.
+    whole_token: bool,
+}
+
+/// Secrets shorter than this (in characters) are redacted only as whole tokens, where no letter
+/// or digit touches them: every occurrence of a one-letter secret inside ordinary words would
+/// make messages unreadable, while a short credential echoed back stands on its own (in a URL,
+/// a header, a JSON string). Every secret is redacted, whatever its length.
+pub const SHORT_SECRET_CHARS: usize = 4;
+
+/// What a redacted value is replaced by.
+pub const REDACTED: &str = "<redacted>";
 
 impl Redactor {
-    /// Remembers `value`, and its base64 and percent-encoded forms, as secret.
+    /// Remembers `value` as secret, with the forms no decoding reveals: base64, and the
+    /// lower-cased and punycode forms of a host name.
     pub fn add(&self, value: &str) {
-        if value.len() < MIN_REDACTED_LEN {
+        if value.is_empty() {
             return;
         }
+        let whole_token = value.chars().count() < SHORT_SECRET_CHARS;
+        let mut forms = vec![value.to_owned()];
+        for engine in [
+            &base64::engine::general_purpose::STANDARD,
+            &base64::engine::general_purpose::STANDARD_NO_PAD,
+            &base64::engine::general_purpose::URL_SAFE,
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ] {
+            forms.push(engine.encode(value));
+        }
+        forms.push(value.to_lowercase());
+        if let Ok(url::Host::Domain(host)) = url::Host::parse(value) {
+            forms.push(host);
+        }
         let mut needles = self.needles.lock().unwrap_or_else(|e| e.into_inner());
-        needles.insert(value.to_owned());
-        needles.insert(base64::engine::general_purpose::STANDARD.encode(value));
-        needles.insert(base64::engine::general_purpose::STANDARD_NO_PAD.encode(value));
-        needles.insert(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value));
-        let percent = percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string();
-        needles.insert(percent.clone());
-        needles.insert(percent.replace("%20", "+"));
-        // As a query string or form body encodes it (`@` as %40, `-._*` as they are).
-        needles.insert(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
-        // As JSON writes it inside a string, with and without non-ASCII escaped.
-        let json = serde_json::to_string(value).unwrap_or_default();
-        let json = json.trim_matches('"').to_owned();
-        let ascii: String = json
-            .chars()
-            .flat_map(|c| {
-                if c.is_ascii() {
-                    vec![c.to_string()]
-                } else {
-                    let mut units = [0u16; 2];
-                    c.encode_utf16(&mut units).iter().map(|u| format!("\\u{u:04x}")).collect()
-                }
-            })
-            .collect();
-        needles.insert(json);
-        needles.insert(ascii);
-        // As a URL path segment encodes it.
-        const PATH: &percent_encoding::AsciiSet =
-            &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-        needles.insert(percent_encoding::utf8_percent_encode(value, PATH).to_string());
+        for text in forms {
+            needles.insert(Needle { text: text.into_bytes(), whole_token });
+        }
     }
 
     /// Whether `text` contains a remembered secret in any of its forms.
     pub fn contains_secret(&self, text: &str) -> bool {
         let needles = self.needles.lock().unwrap_or_else(|e| e.into_inner());
-        needles.iter().any(|n| text.contains(n.as_str()))
+        !find(&needles, text, true).is_empty()
     }
 
     /// `text` with every remembered secret replaced by `<redacted>`.
     pub fn redact(&self, text: &str) -> String {
         let needles = self.needles.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = text.to_owned();
-        // Longest first, so that an encoded form containing a shorter secret goes whole.
-        let mut ordered: Vec<&String> = needles.iter().collect();
-        ordered.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        for needle in ordered {
-            if out.contains(needle.as_str()) {
-                out = out.replace(needle.as_str(), "<redacted>");
-            }
+        let mut spans = find(&needles, text, false);
+        if spans.is_empty() {
+            return text.to_owned();
         }
+        spans.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut done = 0;
+        for (start, end) in spans {
+            if end <= done {
+                continue;
+            }
+            if start >= done {
+                out.push_str(&text[done..start]);
+                out.push_str(REDACTED);
+            }
+            // An overlapping span extends the redaction already written.
+            done = end;
+        }
+        out.push_str(&text[done..]);
         out
     }
+}
+
+/// Where the needles are in `text` (byte ranges, in order of their start); only the first when
+/// `first_only`. Only positions where a needle or an escape can begin are tried.
+fn find(needles: &BTreeSet<Needle>, text: &str, first_only: bool) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    if needles.is_empty() {
+        return spans;
+    }
+    let mut may_start = [false; 256];
+    for byte in needles.iter().filter_map(|n| n.text.first()).chain(b"%+\\") {
+        may_start[usize::from(*byte)] = true;
+    }
+    let bytes = text.as_bytes();
+    for (at, byte) in bytes.iter().enumerate() {
+        if !may_start[usize::from(*byte)] || !text.is_char_boundary(at) {
+            continue;
+        }
+        for needle in needles {
+            if let Some(end) = match_at(bytes, at, &needle.text)
+                && text.is_char_boundary(end)
+                && bounded(text, at, end, needle)
+            {
+                spans.push((at, end));
+                if first_only {
+                    return spans;
+                }
+            }
+        }
+    }
+    spans
+}
+
+/// Whether a match at `start..end` may count: a short secret must stand on its own.
+fn bounded(text: &str, start: usize, end: usize, needle: &Needle) -> bool {
+    if !needle.whole_token {
+        return true;
+    }
+    let before = text.get(..start).and_then(|s| s.chars().next_back());
+    let after = text.get(end..).and_then(|s| s.chars().next());
+    !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// The `\uXXXX` at `at`, as a UTF-16 code unit.
+fn json_unit(text: &[u8], at: usize) -> Option<u16> {
+    let digits = text.get(at..at + 6)?;
+    if digits[0] != b'\\' || digits[1] != b'u' {
+        return None;
+    }
+    digits[2..].iter().try_fold(0u16, |acc, b| hex(*b).map(|d| acc * 16 + u16::from(d)))
+}
+
+/// What the escape at `at` stands for (its UTF-8 bytes) and how many bytes of `text` it takes,
+/// or `None` when there is no escape there. A `+` is told apart by the caller.
+fn decode_escape(text: &[u8], at: usize, buf: &mut [u8; 4]) -> Option<(usize, usize)> {
+    match text[at] {
+        b'%' => {
+            let (hi, lo) = (hex(*text.get(at + 1)?)?, hex(*text.get(at + 2)?)?);
+            buf[0] = hi * 16 + lo;
+            Some((1, 3))
+        }
+        b'\\' => {
+            let simple = match *text.get(at + 1)? {
+                b'"' => Some(b'"'),
+                b'\\' => Some(b'\\'),
+                b'/' => Some(b'/'),
+                b'b' => Some(0x08),
+                b'f' => Some(0x0c),
+                b'n' => Some(b'\n'),
+                b'r' => Some(b'\r'),
+                b't' => Some(b'\t'),
+                _ => None,
+            };
+            if let Some(byte) = simple {
+                buf[0] = byte;
+                return Some((1, 2));
+            }
+            let first = json_unit(text, at)?;
+            let (c, taken) = if (0xD800..0xDC00).contains(&first) {
+                let second = json_unit(text, at + 6).filter(|u| (0xDC00..0xE000).contains(u))?;
+                let code = 0x10000 + ((u32::from(first) - 0xD800) << 10) + (u32::from(second) - 0xDC00);
+                (char::from_u32(code)?, 12)
+            } else {
+                (char::from_u32(u32::from(first))?, 6)
+            };
+            Some((c.encode_utf8(buf).len(), taken))
+        }
+        _ => None,
+    }
+}
+
+/// Where a match of `needle` that begins at `at` of `text` ends, reading escapes as what they
+/// stand for.
+fn match_at(text: &[u8], at: usize, needle: &[u8]) -> Option<usize> {
+    let first = *text.get(at)?;
+    if !matches!(first, b'%' | b'+' | b'\\') && needle.first() != Some(&first) {
+        return None;
+    }
+    let (mut i, mut j) = (at, 0);
+    let mut buf = [0u8; 4];
+    while j < needle.len() {
+        let raw = *text.get(i)?;
+        if raw == b'+' && matches!(needle[j], b'+' | b' ') {
+            i += 1;
+            j += 1;
+            continue;
+        }
+        if let Some((len, taken)) = decode_escape(text, i, &mut buf)
+            && needle.get(j..j + len) == Some(&buf[..len])
+        {
+            i += taken;
+            j += len;
+            continue;
+        }
+        if raw != needle[j] {
+            return None;
+        }
+        i += 1;
+        j += 1;
+    }
+    Some(i)
 }
 
 #[cfg(test)]
@@ -310,6 +459,76 @@ mod tests {
         let b64 = base64::engine::general_purpose::STANDARD.encode("s3cr3t value/+");
         let text = format!("a s3cr3t value/+ b {b64} c s3cr3t%20value%2F%2B d");
         assert_eq!(redactor.redact(&text), "a <redacted> b <redacted> c <redacted> d");
+    }
+
+    #[test]
+    fn a_secret_is_redacted_in_every_url_encoding_of_the_url_crate() {
+        // Regression: `Pä ss/wörd=S` showed as `P%C3%A4%20ss/w%C3%B6rd=S` (a path keeps `/` and `=`).
+        let secret = "Pä ss/wörd=S";
+        let redactor = Redactor::default();
+        redactor.add(secret);
+        let mut url = url::Url::parse("https://h.example/").unwrap();
+        url.set_path(&format!("/a/{secret}"));
+        url.set_query(Some(&format!("k={secret}")));
+        url.set_fragment(Some(secret));
+        let _ = url.set_password(Some(secret));
+        url.query_pairs_mut().append_pair("form", secret);
+        let shown = redactor.redact(url.as_str());
+        assert!(!shown.contains("ss") && !shown.contains("rd"), "{shown}");
+        for encoded in [
+            "P%C3%A4%20ss/w%C3%B6rd=S",
+            "P%c3%a4%20ss%2fw%c3%b6rd%3dS",
+            "P%C3%A4+ss%2Fw%C3%B6rd%3DS",
+            r"P\u00e4 ss\/w\u00F6rd=S",
+            r"P\u00e4 ss/w\u00f6rd\u003dS",
+        ] {
+            assert_eq!(redactor.redact(&format!("x {encoded} y")), "x <redacted> y", "{encoded}");
+            assert!(redactor.contains_secret(encoded), "{encoded}");
+        }
+        let json = serde_json::to_string(&serde_json::json!({ "v": secret })).unwrap();
+        assert!(!redactor.redact(&json).contains("ss"), "{json}");
+        assert!(!redactor.contains_secret("P%C3%A4%20ss/w%C3%B6rd=T"));
+    }
+
+    #[test]
+    fn host_forms_of_a_secret_are_redacted() {
+        // Regression: a secret in a host name showed lower-cased.
+        let redactor = Redactor::default();
+        redactor.add("TenantXY");
+        redactor.add("Bücher");
+        assert_eq!(redactor.redact("http://tenantxy.example.invalid/"), "http://<redacted>.example.invalid/");
+        assert_eq!(redactor.redact("https://xn--bcher-kva.example/"), "https://<redacted>.example/");
+    }
+
+    #[test]
+    fn short_secrets_are_redacted_as_whole_tokens_only() {
+        // Regression: secrets under 4 characters were never redacted.
+        let redactor = Redactor::default();
+        redactor.add("k9Z");
+        assert_eq!(redactor.redact("500: bad key k9Z"), "500: bad key <redacted>");
+        assert_eq!(redactor.redact("/x/k9Z?key=k9Z&a"), "/x/<redacted>?key=<redacted>&a");
+        assert_eq!(redactor.redact("ak9Zb stays"), "ak9Zb stays", "inside a word it is not the secret");
+        let one = Redactor::default();
+        one.add("a");
+        assert_eq!(one.redact("a cat ate a"), "<redacted> cat ate <redacted>");
+        assert!(!one.contains_secret("cat"));
+        assert!(one.contains_secret("Team a"));
+    }
+
+    #[test]
+    fn blank_secrets_are_not_configured() {
+        let reference = SecretRef { env: Some("TOKEN".into()), command: None, file: None };
+        let err = resolve(&reference, &env_of(&[("TOKEN", "   ")]), &Redactor::default()).unwrap_err();
+        assert!(err.to_string().contains("is empty"), "{err}");
+    }
+
+    #[test]
+    fn overlapping_forms_are_redacted_once() {
+        let redactor = Redactor::default();
+        redactor.add("abcdef");
+        redactor.add("defghi");
+        assert_eq!(redactor.redact("xabcdefghiy"), "x<redacted>y");
+        assert_eq!(redactor.redact("no secret here"), "no secret here");
     }
 
     #[test]

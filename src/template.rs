@@ -19,6 +19,13 @@ enum Part {
     Variable { path: String, default: Option<String> },
 }
 
+/// A piece of a template, in order: literal text, or a placeholder with its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'t> {
+    Literal(&'t str),
+    Variable { path: &'t str, default: Option<&'t str> },
+}
+
 /// Why a template could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RenderError {
@@ -106,6 +113,14 @@ impl Template {
         self.parts.iter().filter_map(|p| match p {
             Part::Variable { path, default: None } => Some(path.as_str()),
             _ => None,
+        })
+    }
+
+    /// The template's pieces, in order.
+    pub fn pieces(&self) -> impl Iterator<Item = Piece<'_>> {
+        self.parts.iter().map(|p| match p {
+            Part::Literal(text) => Piece::Literal(text),
+            Part::Variable { path, default } => Piece::Variable { path, default: default.as_deref() },
         })
     }
 

@@ -18,6 +18,8 @@ pub fn org(n: usize) -> Org {
         id: format!("org{n}"),
         name: format!("Customer {n}"),
         active: true,
+        domains: Vec::new(),
+        aliases: Vec::new(),
         created_at: at,
         created_by: "bench".into(),
         updated_at: at,
@@ -42,5 +44,6 @@ pub fn mapping(org: usize, integration: usize) -> Mapping {
         created_by: "bench".into(),
         updated_at: at,
         updated_by: "bench".into(),
+        source: None,
     }
 }

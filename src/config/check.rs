@@ -1,17 +1,23 @@
 //! Checks that need the whole integration: every placeholder names something that exists, every
-//! secret reference names one source, every filter one operation.
+//! secret reference names one source, every filter one operation, and no secret goes where it
+//! would leak: over plain http (except to this machine), into a URL's host, or onto a command line.
 
 use std::collections::BTreeSet;
 
 use super::Integration;
 use super::requests::{AuthSpec, Filter, OAuth2Spec, RecordsSpec, RequestSpec, SourceSpec};
-use crate::template::Template;
+use crate::template::{Piece, Template};
+
+/// Said when a secret or credentials would go over plain http.
+const PLAIN_HTTP_HINT: &str = "use an https:// URL (plain http is allowed only to this machine)";
 
 /// What templates in one place of the config may read.
 struct Scope<'a> {
     integration: &'a Integration,
     /// `steps.NAME.KEY` that exist at this point.
     steps: BTreeSet<String>,
+    /// The `steps.NAME.KEY` whose default reads a secret: the value may be that secret.
+    secret_steps: BTreeSet<String>,
     allow_vars: bool,
     /// Whether `{external_org_id}`, `{external_org_name}` and `{metadata.KEY}` exist here.
     allow_mapping: bool,
@@ -58,6 +64,117 @@ impl Scope<'_> {
         Ok(())
     }
 
+    /// The template's pieces with each `{vars.NAME}` replaced by the var's own pieces (vars
+    /// cannot use vars), so that where a secret lands is seen through them.
+    fn flatten<'t>(&'t self, template: &'t Template) -> Vec<Piece<'t>> {
+        let mut out = Vec::new();
+        for piece in template.pieces() {
+            match piece {
+                Piece::Variable { path, default: _ } => {
+                    match path.strip_prefix("vars.").and_then(|name| self.integration.vars.get(name)) {
+                        Some(var) => out.extend(var.pieces()),
+                        None => out.push(piece),
+                    }
+                }
+                Piece::Literal(_) => out.push(piece),
+            }
+        }
+        out
+    }
+
+    /// Whether a variable may hold a secret: `secret.NAME`, or a step value whose default does.
+    fn is_secret(&self, path: &str) -> bool {
+        path.starts_with("secret.") || self.secret_steps.contains(path)
+    }
+
+    /// Whether the template reads a secret, itself or through a var or a step's default.
+    fn reads_secret(&self, template: &Template) -> bool {
+        self.flatten(template).iter().any(|p| matches!(p, Piece::Variable { path, .. } if self.is_secret(path)))
+    }
+
+    /// Whether any template of the request (URL, headers, query, bodies) reads a secret.
+    fn request_reads_secret(&self, request: &RequestSpec) -> bool {
+        let mut templates: Vec<Template> = vec![request.url.clone()];
+        templates.extend(request.headers.values().cloned());
+        templates.extend(request.form.iter().flat_map(|form| form.values().cloned()));
+        for value in request.query.values().chain(request.json.iter()) {
+            toml_templates(value, &mut templates);
+        }
+        templates.iter().any(|t| self.reads_secret(t))
+    }
+
+    /// Checks where a URL may send what it carries: never a secret in its scheme or host part,
+    /// and, when `carries` says the request holds a secret or credentials, never plain http to
+    /// another machine when the config alone says where it goes. (Where the host comes from the
+    /// environment or an answer, the same rules are applied when the request is sent.)
+    fn check_url(&self, at: &str, url: &Template, carries: Option<&str>) -> Result<(), String> {
+        let pieces = self.flatten(url);
+        // The literal text since the last placeholder, and whether one came before it.
+        let mut known = String::new();
+        let mut after_placeholder = false;
+        for piece in &pieces {
+            match piece {
+                Piece::Literal(text) => known.push_str(text),
+                Piece::Variable { path, .. } => {
+                    if self.is_secret(path) {
+                        let in_authority = match known.find("://") {
+                            Some(at) => !known[at + 3..].contains(['/', '?', '#']),
+                            None => !after_placeholder,
+                        };
+                        if in_authority {
+                            return Err(format!(
+                                "{at}: {{{path}}} is in the scheme or host part of the URL, where it is lower-cased, sent to DNS servers and shown in errors; put a secret in the path, the query, a header or the body"
+                            ));
+                        }
+                    }
+                    known.clear();
+                    after_placeholder = true;
+                }
+            }
+        }
+        let Some(what) = carries else { return Ok(()) };
+        let mut prefix = String::new();
+        for piece in &pieces {
+            match piece {
+                Piece::Literal(text) => prefix.push_str(text),
+                Piece::Variable { .. } => break,
+            }
+        }
+        let complete = pieces.iter().all(|p| matches!(p, Piece::Literal(_)));
+        let Some(rest) = prefix.get(..7).filter(|s| s.eq_ignore_ascii_case("http://")).map(|_| &prefix[7..]) else {
+            return Ok(());
+        };
+        let authority = match rest.find(['/', '?', '#']) {
+            Some(end) => &rest[..end],
+            None if complete => rest,
+            // The host is not known until the request is sent.
+            None => return Ok(()),
+        };
+        if let Ok(parsed) = url::Url::parse(&format!("http://{authority}/"))
+            && !crate::providers::http::is_loopback(&parsed)
+        {
+            return Err(format!(
+                "{at}: the request carries {what} but goes over plain http to {}; {PLAIN_HTTP_HINT}",
+                parsed.host_str().unwrap_or_default()
+            ));
+        }
+        Ok(())
+    }
+
+    /// [`Scope::check_request`] and [`Scope::check_url`] for a request that carries the
+    /// integration's credentials when `with_credentials`.
+    fn check_sent(&self, at: &str, request: &RequestSpec, with_credentials: bool) -> Result<(), String> {
+        self.check_request(at, request)?;
+        let carries = if self.request_reads_secret(request) {
+            Some("a secret")
+        } else if with_credentials {
+            Some("the integration's credentials")
+        } else {
+            None
+        };
+        self.check_url(&format!("{at}.url"), &request.url, carries)
+    }
+
     fn check_all<'t>(
         &self,
         at: &str,
@@ -81,6 +198,16 @@ fn check_toml_strings(scope: &Scope<'_>, at: &str, value: &toml::Value) -> Resul
             table.iter().try_for_each(|(k, v)| check_toml_strings(scope, &format!("{at}.{k}"), v))
         }
         _ => Ok(()),
+    }
+}
+
+/// Every string of a TOML value, as a template (they were checked to parse).
+fn toml_templates(value: &toml::Value, out: &mut Vec<Template>) {
+    match value {
+        toml::Value::String(text) => out.extend(Template::parse(text).ok()),
+        toml::Value::Array(items) => items.iter().for_each(|v| toml_templates(v, out)),
+        toml::Value::Table(table) => table.values().for_each(|v| toml_templates(v, out)),
+        _ => {}
     }
 }
 
@@ -124,7 +251,14 @@ pub(super) fn check_integration(integration: &Integration) -> Result<(), String>
     for (name, reference) in &integration.secrets {
         reference.check().map_err(|err| format!("secrets.{name}: {err}"))?;
     }
-    let mut scope = Scope { integration, steps: BTreeSet::new(), allow_vars: false, allow_mapping: false };
+    let has_credentials = !matches!(integration.auth, None | Some(AuthSpec::None));
+    let mut scope = Scope {
+        integration,
+        steps: BTreeSet::new(),
+        secret_steps: BTreeSet::new(),
+        allow_vars: false,
+        allow_mapping: false,
+    };
     scope.check_all("vars", integration.vars.iter().map(|(k, v)| (k.clone(), v)))?;
     scope.allow_vars = true;
     let mut names = BTreeSet::new();
@@ -133,10 +267,15 @@ pub(super) fn check_integration(integration: &Integration) -> Result<(), String>
         if !names.insert(step.name.clone()) {
             return Err(format!("{at}: a step named {:?} is declared twice", step.name));
         }
-        scope.check_request(&at, &step.request())?;
+        scope.check_sent(&at, &step.request(), step.auth && has_credentials)?;
         scope.check_all(&format!("{at}.defaults"), step.defaults.iter().map(|(k, v)| (k.clone(), v)))?;
         for key in step.extract.keys().chain(step.defaults.keys()) {
             scope.steps.insert(format!("steps.{}.{key}", step.name));
+        }
+        for (key, default) in &step.defaults {
+            if scope.reads_secret(default) {
+                scope.secret_steps.insert(format!("steps.{}.{key}", step.name));
+            }
         }
     }
     match &integration.auth {
@@ -155,6 +294,8 @@ pub(super) fn check_integration(integration: &Integration) -> Result<(), String>
         }
         Some(AuthSpec::Oauth2(spec)) => {
             scope.check_all("auth", oauth_templates(spec))?;
+            // The token request always carries the client's credentials.
+            scope.check_url("auth.token_url", &spec.token_url, Some("the client credentials"))?;
             let needs_user = spec.grant == super::requests::Grant::Password;
             if needs_user && (spec.username.is_none() || spec.password.is_none()) {
                 return Err("auth: the password grant needs username and password".into());
@@ -164,14 +305,34 @@ pub(super) fn check_integration(integration: &Integration) -> Result<(), String>
     match &integration.list_organizations {
         None => {}
         Some(SourceSpec::Http(http)) => {
-            scope.check_request("list_organizations", &http.request())?;
+            scope.check_sent("list_organizations", &http.request(), has_credentials)?;
             check_records("list_organizations", &http.records)?;
         }
-        Some(SourceSpec::Command { argv, records, .. }) => {
+        Some(SourceSpec::Command { argv, env, records, .. }) => {
             if argv.is_empty() {
                 return Err("list_organizations.argv: name at least the program".into());
             }
             scope.check_all("list_organizations.argv", argv.iter().enumerate().map(|(i, t)| (i.to_string(), t)))?;
+            // Any user of the machine can read a command line (`ps`, /proc/PID/cmdline), not
+            // another user's environment (/proc/PID/environ is the owner's only).
+            for (i, arg) in argv.iter().enumerate() {
+                if scope.reads_secret(arg) {
+                    return Err(format!(
+                        "list_organizations.argv.{i}: a secret on a command line is visible to every user of this machine (ps); pass it in the environment instead, as env = {{ NAME = \"{{secret.NAME}}\" }}, and read $NAME in the program"
+                    ));
+                }
+            }
+            for name in env.keys() {
+                let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                if !valid {
+                    return Err(format!(
+                        "list_organizations.env: {:?} is not an environment variable name (letters, digits and '_', not starting with a digit)",
+                        name
+                    ));
+                }
+            }
+            scope.check_all("list_organizations.env", env.iter().map(|(k, v)| (k.clone(), v)))?;
             check_records("list_organizations", records)?;
         }
         Some(SourceSpec::File { records, .. }) => check_records("list_organizations", records)?,
@@ -183,7 +344,109 @@ pub(super) fn check_integration(integration: &Integration) -> Result<(), String>
     for (at, request) in checked_requests {
         let Some(request) = request else { continue };
         scope.allow_mapping = true;
-        scope.check_request(at, &request)?;
+        scope.check_sent(at, &request, has_credentials)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    fn load(tables: &str) -> Result<Config, String> {
+        let text = format!(
+            "[integrations.h]\ndisplay_name = \"H\"\nsupports_org_mapping = true\n[integrations.h.secrets]\nkey = {{ env = \"H_KEY\" }}\n{tables}"
+        );
+        Config::parse(&text, None).map_err(|err| err.to_string())
+    }
+
+    #[test]
+    fn a_secret_in_a_step_over_plain_http_is_refused_at_load() {
+        // Regression: a step URL with {secret.key} went over plain http to another machine.
+        let err = load("[[integrations.h.steps]]\nname = \"s\"\nurl = \"http://192.0.2.2/x/{secret.key}\"\nextract = { a = \"$.a\" }\n")
+            .unwrap_err();
+        assert!(err.contains("steps[0].url") && err.contains("plain http to 192.0.2.2"), "{err}");
+        for (at, tables) in [
+            (
+                "steps[0]",
+                "[[integrations.h.steps]]\nname = \"s\"\nurl = \"http://h.example/x\"\nheaders = { k = \"{secret.key}\" }\nextract = { a = \"$.a\" }\n",
+            ),
+            (
+                "steps[0]",
+                "[[integrations.h.steps]]\nname = \"s\"\nurl = \"HTTP://h.example:8080\"\njson = { a = [\"{secret.key}\"] }\nextract = { a = \"$.a\" }\n",
+            ),
+            (
+                "list_organizations",
+                "[integrations.h.vars]\nbase = \"http://h.example\"\n[integrations.h.list_organizations]\nkind = \"http\"\nurl = \"{vars.base}/orgs\"\nquery = { k = \"{secret.key}\" }\n",
+            ),
+            (
+                "validate",
+                "[integrations.h.validate]\nurl = \"http://h.example/{external_org_id}\"\nform = { k = \"{secret.key}\" }\n",
+            ),
+            (
+                "test_connection",
+                "[integrations.h.auth]\nkind = \"bearer\"\ntoken = \"{secret.key}\"\n[integrations.h.test_connection]\nurl = \"http://10.0.0.1/{external_org_id}\"\n",
+            ),
+            (
+                "auth.token_url",
+                "[integrations.h.auth]\nkind = \"oauth2\"\ngrant = \"client_credentials\"\ntoken_url = \"http://login.example/token\"\nclient_id = \"{secret.key}\"\n",
+            ),
+        ] {
+            let err = load(tables).unwrap_err();
+            assert!(err.contains(at) && err.contains("plain http"), "{tables}: {err}");
+        }
+    }
+
+    #[test]
+    fn plain_http_to_this_machine_or_an_unknown_host_or_without_secrets_loads() {
+        for tables in [
+            "[[integrations.h.steps]]\nname = \"s\"\nurl = \"http://127.0.0.1:9/x/{secret.key}\"\nextract = { a = \"$.a\" }\n",
+            "[[integrations.h.steps]]\nname = \"s\"\nurl = \"http://localhost/x/{secret.key}\"\nextract = { a = \"$.a\" }\n",
+            "[[integrations.h.steps]]\nname = \"s\"\nurl = \"http://[::1]/x/{secret.key}\"\nextract = { a = \"$.a\" }\n",
+            "[[integrations.h.steps]]\nname = \"s\"\nurl = \"http://h.example/x\"\nextract = { a = \"$.a\" }\n",
+            "[[integrations.h.steps]]\nname = \"s\"\nurl = \"{env.BASE}/x/{secret.key}\"\nextract = { a = \"$.a\" }\n",
+            "[[integrations.h.steps]]\nname = \"s\"\nurl = \"https://h.example/x/{secret.key}\"\nextract = { a = \"$.a\" }\n",
+        ] {
+            assert!(load(tables).is_ok(), "{tables}: {:?}", load(tables).err());
+        }
+    }
+
+    #[test]
+    fn a_step_value_whose_default_is_a_secret_counts_as_one() {
+        let step = "[[integrations.h.steps]]\nname = \"a\"\nurl = \"https://h.example/a\"\nextract = { k = \"$.k\" }\ndefaults = { k = \"{secret.key}\" }\n";
+        let err = load(&format!(
+            "{step}[integrations.h.list_organizations]\nkind = \"http\"\nurl = \"http://h.example/{{steps.a.k}}\"\n"
+        ))
+        .unwrap_err();
+        assert!(err.contains("list_organizations.url: the request carries a secret"), "{err}");
+        let err = load(&format!(
+            "{step}[integrations.h.list_organizations]\nkind = \"http\"\nurl = \"https://{{steps.a.k}}.example/\"\n"
+        ))
+        .unwrap_err();
+        assert!(err.contains("{steps.a.k} is in the scheme or host part"), "{err}");
+    }
+
+    #[test]
+    fn a_secret_in_the_host_of_a_url_is_refused_at_load() {
+        // Regression: `http://{secret.sub}.example.invalid` showed the secret lower-cased.
+        for (at, url) in [
+            ("list_organizations.url", "http://{secret.key}.example.invalid"),
+            ("list_organizations.url", "https://api.{secret.key}.example/orgs"),
+            ("list_organizations.url", "https://{secret.key}@h.example/orgs"),
+            ("list_organizations.url", "https://h.example:{secret.key}/orgs"),
+            ("list_organizations.url", "{secret.key}/orgs"),
+            ("list_organizations.url", "{env.SCHEME}://{secret.key}.example/orgs"),
+            ("list_organizations.url", "{vars.sub}/orgs"),
+        ] {
+            let err = load(&format!(
+                "[integrations.h.vars]\nsub = \"https://{{secret.key}}.example\"\n[integrations.h.list_organizations]\nkind = \"http\"\nurl = \"{url}\"\n"
+            ))
+            .unwrap_err();
+            assert!(err.contains(at) && err.contains("host part"), "{url}: {err}");
+        }
+        let ok = load(
+            "[integrations.h.list_organizations]\nkind = \"http\"\nurl = \"{env.BASE}/{secret.key}/orgs?k={secret.key}#{secret.key}\"\n",
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+    }
 }

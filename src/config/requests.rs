@@ -379,7 +379,13 @@ pub enum SourceSpec {
     Http(Box<HttpSource>),
     /// A program that prints the organizations as JSON: `[{"id": …, "name": …}, …]`.
     Command {
+        /// The program and its arguments; never a secret (anyone on the machine can read a
+        /// command line).
         argv: Vec<Template>,
+        /// Environment variables set for the program, the way to pass it secrets:
+        /// `env = { HALO_TOKEN = "{secret.token}" }`.
+        #[serde(default)]
+        env: BTreeMap<String, Template>,
         #[serde(default)]
         timeout: Option<HumanDuration>,
         #[serde(default)]

@@ -339,6 +339,7 @@ mod tests {
             created_by: "t".into(),
             updated_at: at,
             updated_by: "t".into(),
+            source: None,
         }
     }
 

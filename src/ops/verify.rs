@@ -144,12 +144,20 @@ fn verify_by_request(
     });
     match answer {
         Ok((body, _)) => {
-            let name = spec.name.as_ref().and_then(|paths| {
+            let mut name = spec.name.as_ref().and_then(|paths| {
                 paths.paths().iter().find_map(|path| match first(path, &body) {
                     Some(serde_json::Value::String(s)) => crate::providers::records::clean_name(s),
                     _ => None,
                 })
             });
+            // As for a listed record: a name that holds a secret is not kept.
+            if name.as_deref().is_some_and(|n| fetcher.redactor.contains_secret(n)) {
+                name = None;
+                fetcher.progress.warn(&crate::providers::records::secret_withheld(
+                    &integration.name,
+                    &format!("the name the validate answer gives {id}"),
+                ));
+            }
             Ok(Verdict::Found { name })
         }
         Err(failure) if failure.status == Some(404) => {

@@ -16,10 +16,14 @@ use crate::secrets::Redactor;
 const MAX_OUTPUT_BYTES: usize = 64 * 1024 * 1024;
 /// How much of the program's stderr an error shows.
 const STDERR_TAIL: usize = 1000;
+/// How much of the program's stderr is read for the tail shown.
+const STDERR_SCAN_BYTES: usize = 64 * 1024;
 
-/// Runs `argv` and reads the organizations it prints.
+/// Runs `argv`, with `vars` added to its environment (the way secrets reach it), and reads the
+/// organizations it prints.
 pub async fn run(
     argv: &[String],
+    vars: &[(String, String)],
     timeout: Duration,
     spec: &RecordsSpec,
     redactor: &Redactor,
@@ -28,6 +32,7 @@ pub async fn run(
     let shown = redactor.redact(&argv.join(" "));
     let mut child = tokio::process::Command::new(program)
         .args(args)
+        .envs(vars.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -59,8 +64,10 @@ pub async fn run(
         return Err(FetchError::new(format!("`{shown}` printed more than {} MB", MAX_OUTPUT_BYTES / (1024 * 1024))));
     }
     if !status.success() {
-        // Redacted whole before it is cut, so that a secret at the cut cannot show in part.
-        let text = redactor.redact(&String::from_utf8_lossy(&err));
+        // Redacted before it is cut, so that a secret at the cut cannot show in part; only the
+        // tail is read, which holds any secret the part shown can show.
+        let tail = &err[err.len().saturating_sub(STDERR_SCAN_BYTES)..];
+        let text = redactor.redact(&String::from_utf8_lossy(tail));
         let tail: String = text.chars().rev().take(STDERR_TAIL).collect::<Vec<_>>().into_iter().rev().collect();
         let tail = tail.trim();
         return Err(FetchError::new(format!(

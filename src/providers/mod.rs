@@ -86,9 +86,12 @@ impl FetchError {
     }
 }
 
-/// Told about each page as it arrives, to show progress.
+/// Told about each page as it arrives, to show progress, and about what was changed on the way.
 pub trait Progress: Sync {
     fn update(&self, pages: u64, records: u64, total_pages: Option<u64>);
+
+    /// Something the person should know, such as a value withheld because it holds a secret.
+    fn warn(&self, _message: &str) {}
 }
 
 /// Progress that nobody watches.
@@ -123,11 +126,15 @@ pub async fn fetch(
             session.run_steps().await?;
             paginate::fetch_all(&session, http, progress).await?
         }
-        SourceSpec::Command { argv, timeout, records } => {
+        SourceSpec::Command { argv, env: vars, timeout, records } => {
             let session = http::Session::new(integration, env, redactor.clone())?;
             let argv = argv.iter().map(|t| session.render(t)).collect::<Result<Vec<_>, _>>()?;
+            let vars = vars
+                .iter()
+                .map(|(name, t)| Ok((name.clone(), session.render(t)?)))
+                .collect::<Result<Vec<_>, FetchError>>()?;
             let limit = timeout.map_or(integration.timeout, |t| t.0);
-            let orgs = command::run(&argv, limit, records, redactor).await?;
+            let orgs = command::run(&argv, &vars, limit, records, redactor).await?;
             progress.update(1, orgs.len() as u64, Some(1));
             orgs
         }
@@ -137,6 +144,7 @@ pub async fn fetch(
             orgs
         }
     };
+    let organizations = records::withhold_secrets(&integration.name, organizations, redactor, &|m| progress.warn(m));
     Ok(Fetched { organizations: dedup(organizations), source: source.kind() })
 }
 

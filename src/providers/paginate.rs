@@ -256,7 +256,13 @@ async fn follow_links(
         let same_origin = url.origin() == origin;
         let headers = if same_origin { request.headers.clone() } else { Vec::new() };
         let body = if same_origin { request.body.clone() } else { None };
-        request = Prepared { method: request.method, url, headers, body };
+        request = Prepared {
+            method: request.method,
+            url,
+            headers,
+            body,
+            carries_secret: same_origin && request.carries_secret,
+        };
     }
     Ok(orgs)
 }

@@ -1,4 +1,5 @@
-//! Turning an answer (JSON) into external organizations, as `records` in the config says.
+//! Turning an answer (JSON) into external organizations, as `records` in the config says, and
+//! keeping the secrets an answer may echo out of them.
 
 use std::collections::BTreeMap;
 
@@ -6,6 +7,7 @@ use serde_json::Value;
 
 use crate::config::requests::{Filter, JsonPath, RecordsSpec};
 use crate::domain::{ExternalOrg, MAX_EXTERNAL_ID_LEN};
+use crate::secrets::Redactor;
 
 /// Names longer than this are cut: a name is for people to recognise, not a payload.
 const MAX_NAME_CHARS: usize = 500;
@@ -150,6 +152,42 @@ pub fn extract(spec: &RecordsSpec, body: &Value) -> Result<Vec<ExternalOrg>, Str
     Ok(orgs)
 }
 
+/// Said when an answer's value is not kept because it holds a secret.
+pub fn secret_withheld(integration: &str, what: &str) -> String {
+    format!(
+        "{integration}: {what} holds one of its secrets (the system echoes a credential?); it is not kept, listed or exported"
+    )
+}
+
+/// Keeps secrets out of the records an answer gives, before anything stores them: a name that
+/// holds a secret is dropped (the organization is kept without a name), so is a kept field; a
+/// record whose ID holds one is left out, since it cannot be kept without it. Each is warned of.
+pub fn withhold_secrets(
+    integration: &str,
+    organizations: Vec<ExternalOrg>,
+    redactor: &Redactor,
+    warn: &dyn Fn(&str),
+) -> Vec<ExternalOrg> {
+    let mut kept = Vec::with_capacity(organizations.len());
+    for mut org in organizations {
+        if redactor.contains_secret(&org.id) {
+            warn(&secret_withheld(integration, "a record's ID"));
+            continue;
+        }
+        if org.name.as_deref().is_some_and(|name| redactor.contains_secret(name)) {
+            org.name = None;
+            warn(&secret_withheld(integration, &format!("the name of {}", org.id)));
+        }
+        let before = org.extra.len();
+        org.extra.retain(|_, value| !redactor.contains_secret(&value.to_string()));
+        if org.extra.len() != before {
+            warn(&secret_withheld(integration, &format!("a kept field of {}", org.id)));
+        }
+        kept.push(org);
+    }
+    kept
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +221,30 @@ mod tests {
         assert_eq!(orgs.len(), 2);
         assert!(orgs[0].active);
         assert!(!orgs[1].active);
+    }
+
+    #[test]
+    fn values_that_hold_a_secret_are_not_kept() {
+        // Regression: an org name holding the API key was cached, listed and exported.
+        let redactor = Redactor::default();
+        redactor.add("k9Z");
+        let spec = spec("keep = { ref = \"$.ref\" }\n");
+        let body = json!([
+            {"id": 1, "name": "Hello k9Z", "ref": "k9Z"},
+            {"id": 2, "name": "Globex", "ref": "x"},
+            {"id": "k9Z", "name": "Initech"},
+            {"id": 4, "name": "k9Zeta Corp"},
+        ]);
+        let warnings = std::cell::RefCell::new(Vec::new());
+        let orgs = withhold_secrets("s", extract(&spec, &body).unwrap(), &redactor, &|m| {
+            warnings.borrow_mut().push(m.to_owned())
+        });
+        assert_eq!(orgs.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(), ["1", "2", "4"]);
+        assert_eq!(orgs[0].name, None);
+        assert!(orgs[0].extra.is_empty());
+        assert_eq!(orgs[1].extra["ref"], "x");
+        assert_eq!(orgs[2].name.as_deref(), Some("k9Zeta Corp"), "a short secret counts only as a whole word");
+        assert_eq!(warnings.borrow().len(), 3, "{:?}", warnings.borrow());
     }
 
     #[test]

@@ -388,6 +388,7 @@ impl TestEnv {
                 created_by: ADMIN.to_owned(),
                 updated_at: at,
                 updated_by: ADMIN.to_owned(),
+                source: None,
             };
             tx.put_mapping(None, &mapping).expect("put mapping");
         }

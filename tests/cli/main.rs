@@ -31,5 +31,6 @@ mod postgres;
 mod properties;
 mod records;
 mod roundtrip;
+mod secrets;
 mod validation;
 mod workflow;

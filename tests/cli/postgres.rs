@@ -367,6 +367,8 @@ fn sixteen_processes_setting_fifty_mappings_each_create_800_with_800_audit_event
                     id: format!("org-{w}-{i}"),
                     name: format!("Org {w} {i}"),
                     active: true,
+                    domains: Vec::new(),
+                    aliases: Vec::new(),
                     created_at: at,
                     created_by: ADMIN.into(),
                     updated_at: at,

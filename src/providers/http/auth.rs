@@ -26,13 +26,14 @@ impl Session<'_> {
             return Ok(());
         }
         let carries_secret = attaches_credentials
+            || prepared.carries_secret
             || self.redactor.contains_secret(prepared.url.as_str())
             || prepared.headers.iter().any(|(_, v)| self.redactor.contains_secret(v))
             || prepared.body.as_ref().is_some_and(|(_, b)| self.redactor.contains_secret(&String::from_utf8_lossy(b)));
         if carries_secret {
             return Err(FetchError::new(format!(
                 "refusing to send credentials over plain http to {}",
-                prepared.url.host_str().unwrap_or_default()
+                self.redactor.redact(prepared.url.host_str().unwrap_or_default())
             ))
             .with_hint("use an https:// URL (plain http is allowed only to this machine)"));
         }
@@ -85,7 +86,7 @@ impl Session<'_> {
     }
 
     async fn fetch_token(&self, spec: &OAuth2Spec) -> Result<String, FetchError> {
-        let token_url = self.parse_url(&self.render(&spec.token_url)?)?;
+        let (token_url, _) = self.render_url(&spec.token_url, None)?;
         let client_id = self.render(&spec.client_id)?;
         let client_secret = spec.client_secret.as_ref().map(|t| self.render(t)).transpose()?;
         let mut params: Vec<(String, String)> = vec![(
@@ -140,7 +141,8 @@ impl Session<'_> {
                 ("application/json", serde_json::to_vec(&object).map_err(|e| FetchError::new(e.to_string()))?)
             }
         };
-        let prepared = Prepared { method: Method::Post, url: token_url, headers, body: Some(body) };
+        let prepared =
+            Prepared { method: Method::Post, url: token_url, headers, body: Some(body), carries_secret: true };
         self.check_transport(&prepared, true)?;
         // Boxed: fetch_json may itself need the credentials this token is for.
         let (answer, _) = Box::pin(self.fetch_json(&prepared, false)).await.map_err(|err| {
@@ -163,11 +165,93 @@ impl Session<'_> {
     }
 }
 
-pub(super) fn is_loopback(url: &Url) -> bool {
+/// Whether `url` names this machine: `localhost` or a loopback address.
+pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::config::Config;
+    use crate::providers::http::{Session, SessionOptions};
+    use crate::secrets::Redactor;
+
+    /// Fails every lookup: should a refusal regress, the request still reaches nobody.
+    struct NoSuchHost;
+
+    impl reqwest::dns::Resolve for NoSuchHost {
+        fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            Box::pin(async {
+                Err(Box::new(std::io::Error::new(std::io::ErrorKind::NotFound, "dns error: no such host"))
+                    as Box<dyn std::error::Error + Send + Sync>)
+            })
+        }
+    }
+
+    const CONFIG: &str = "[integrations.h]\ndisplay_name = \"H\"\nsupports_org_mapping = true\nretries = 0\n[integrations.h.secrets]\nkey = { env = \"H_KEY\" }\n[[integrations.h.steps]]\nname = \"s\"\nurl = \"{env.STEP_URL}/{secret.key}x\"\nextract = { a = \"$.a\" }\n";
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "H_KEY" => Some("k9".into()),
+            "STEP_URL" => Some("http://step.orgmap-test.invalid/a".into()),
+            "HOST_URL" => Some("https://".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_request_that_holds_a_secret_is_refused_over_plain_http_before_it_is_sent() {
+        // Regression: a step URL's secret went over plain http when no search of the URL found it
+        // (here a 2-character secret inside a word, which redaction leaves alone).
+        let config = Config::parse(CONFIG, None).unwrap();
+        let integration = config.integration("h").unwrap();
+        let options = SessionOptions { retries: Some(0), resolver: Some(Arc::new(NoSuchHost)) };
+        let mut session = Session::with_options(integration, &env, Redactor::default(), options).unwrap();
+        let prepared = session.prepare(&integration.steps[0].request(), &[]).unwrap();
+        assert!(prepared.carries_secret);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let err = runtime.block_on(session.run_steps()).unwrap_err();
+        assert!(err.message.contains("refusing to send credentials over plain http"), "{err:?}");
+        assert_eq!(err.network, None, "refused before any connection: {err:?}");
+    }
+
+    #[test]
+    fn a_step_value_taken_from_a_secret_default_is_still_a_secret() {
+        let config = Config::parse(
+            &CONFIG.replace(
+                "[[integrations.h.steps]]",
+                "[[integrations.h.steps]]\nname = \"a\"\nurl = \"https://a.orgmap-test.invalid/\"\nextract = { k = \"$.k\" }\ndefaults = { k = \"{secret.key}\" }\n[[integrations.h.steps]]",
+            )
+            .replace("{secret.key}x", "{steps.a.k}x"),
+            None,
+        )
+        .unwrap();
+        let integration = config.integration("h").unwrap();
+        let options = SessionOptions { retries: Some(0), resolver: Some(Arc::new(NoSuchHost)) };
+        let mut session = Session::with_options(integration, &env, Redactor::default(), options).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let err = runtime.block_on(session.run_steps()).unwrap_err();
+        assert!(err.message.contains("step s: refusing to send credentials over plain http"), "{err:?}");
+    }
+
+    #[test]
+    fn a_secret_that_lands_in_the_host_when_sent_is_refused() {
+        let config = Config::parse(
+            &CONFIG.replace("{env.STEP_URL}/{secret.key}x", "{env.HOST_URL}{secret.key}.orgmap-test.invalid/"),
+            None,
+        )
+        .unwrap();
+        let integration = config.integration("h").unwrap();
+        let session = Session::new(integration, &env, Redactor::default()).unwrap();
+        let err = session.prepare(&integration.steps[0].request(), &[]).unwrap_err();
+        assert!(err.message.contains("scheme or host part"), "{err:?}");
+        assert!(!err.message.contains("k9"), "{err:?}");
     }
 }

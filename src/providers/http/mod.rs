@@ -7,6 +7,7 @@
 mod auth;
 mod transport;
 
+pub use auth::is_loopback;
 pub use transport::looks_like_html;
 
 use std::collections::BTreeMap;
@@ -42,7 +43,23 @@ pub struct Prepared {
     pub url: Url,
     pub headers: Vec<(String, String)>,
     pub body: Option<(&'static str, Vec<u8>)>,
+    /// Whether a secret was filled into it (its URL, query, headers or body): such a request
+    /// never goes over plain http to another machine, whatever encoding the secret took.
+    pub carries_secret: bool,
 }
+
+/// How secrets are filled into a template, and whether one was.
+#[derive(Default)]
+struct Fill {
+    /// A secret was read.
+    tainted: std::cell::Cell<bool>,
+    /// Fill secrets with [`SENTINEL`] instead of their values, to see where they land.
+    sentinel: bool,
+}
+
+/// Stands for a secret when a URL is rendered to see where secrets land in it: lower-case
+/// letters and digits, which no part of a URL changes.
+const SENTINEL: &str = "orgmapsecretsentinel7q";
 
 /// How a session differs from the integration's defaults.
 #[derive(Clone, Default)]
@@ -67,6 +84,8 @@ pub struct Session<'a> {
     client: reqwest::Client,
     secrets: BTreeMap<String, Secret>,
     steps: BTreeMap<String, String>,
+    /// The step values that came from a default that read a secret.
+    secret_steps: std::collections::BTreeSet<String>,
     auth: OnceCell<Vec<(HeaderName, HeaderValue)>>,
     /// Where credentials may go: the origin the integration's list (or test) request names.
     credential_origin: std::sync::Mutex<Option<url::Origin>>,
@@ -115,22 +134,35 @@ impl<'a> Session<'a> {
             client,
             secrets: resolved,
             steps: BTreeMap::new(),
+            secret_steps: std::collections::BTreeSet::new(),
             auth: OnceCell::new(),
             credential_origin: std::sync::Mutex::new(None),
         })
     }
 
-    fn lookup(&self, path: &str, mapping: Option<&MappingVars>) -> Result<Option<String>, RenderError> {
+    fn lookup(&self, path: &str, mapping: Option<&MappingVars>, fill: &Fill) -> Result<Option<String>, RenderError> {
         if let Some(value) = mapping.and_then(|vars| vars.get(path)) {
             return Ok(Some(value.clone()));
         }
         match path.split_once('.') {
             Some(("env", name)) => Ok((self.env)(name).filter(|v| !v.is_empty())),
-            Some(("secret", name)) => Ok(self.secrets.get(name).map(|s| s.expose().to_owned())),
+            Some(("secret", name)) => {
+                fill.tainted.set(true);
+                let secret = self.secrets.get(name);
+                Ok(if fill.sentinel {
+                    secret.map(|_| SENTINEL.to_owned())
+                } else {
+                    secret.map(|s| s.expose().to_owned())
+                })
+            }
             Some(("vars", name)) => match self.integration.vars.get(name) {
-                Some(template) => template.render(&mut |p| self.lookup(p, None)).map(Some),
+                Some(template) => template.render(&mut |p| self.lookup(p, None, fill)).map(Some),
                 None => Ok(None),
             },
+            Some(("steps", _)) if self.secret_steps.contains(path) => {
+                fill.tainted.set(true);
+                Ok(if fill.sentinel { Some(SENTINEL.to_owned()) } else { self.steps.get(path).cloned() })
+            }
             Some(("steps", _)) => Ok(self.steps.get(path).cloned()),
             _ => Ok(None),
         }
@@ -139,7 +171,29 @@ impl<'a> Session<'a> {
     /// Fills in a template; an unset variable without a default means the integration is not
     /// configured for this run.
     pub fn render(&self, template: &Template) -> Result<String, FetchError> {
-        self.render_with(template, None, false)
+        self.render_with(template, None, false, &Fill::default())
+    }
+
+    /// Fills in a URL template and parses it. A URL that would hold a secret in its scheme or
+    /// host is refused: there it is lower-cased or punycoded, sent to DNS servers and shown in
+    /// errors. Returns the URL and whether a secret is in it.
+    fn render_url(&self, template: &Template, mapping: Option<&MappingVars>) -> Result<(Url, bool), FetchError> {
+        let fill = Fill::default();
+        let text = self.render_with(template, mapping, true, &fill)?;
+        if fill.tainted.get() {
+            let probe = Fill { sentinel: true, ..Fill::default() };
+            let probed = self.render_with(template, mapping, true, &probe)?;
+            if let Ok(url) = Url::parse(&probed)
+                && url[..url::Position::BeforePath].contains(SENTINEL)
+            {
+                return Err(FetchError::new(format!(
+                    "{:?}: a secret would be in the scheme or host part of the URL",
+                    template.source()
+                ))
+                .with_hint("put a secret in the path, the query, a header or the body, never in the host name"));
+            }
+        }
+        Ok((self.parse_url(&text)?, fill.tainted.get()))
     }
 
     /// Fills in a template, with a mapping's values too; `for_url` percent-encodes those values,
@@ -149,10 +203,11 @@ impl<'a> Session<'a> {
         template: &Template,
         mapping: Option<&MappingVars>,
         for_url: bool,
+        fill: &Fill,
     ) -> Result<String, FetchError> {
         template
             .render(&mut |p| {
-                let value = self.lookup(p, mapping)?;
+                let value = self.lookup(p, mapping, fill)?;
                 let from_mapping = mapping.is_some_and(|vars| vars.contains_key(p));
                 Ok(match value {
                     Some(v) if for_url && from_mapping => {
@@ -170,24 +225,30 @@ impl<'a> Session<'a> {
             })
     }
 
-    fn render_toml_with(&self, value: &toml::Value, mapping: Option<&MappingVars>) -> Result<Value, FetchError> {
+    fn render_toml_with(
+        &self,
+        value: &toml::Value,
+        mapping: Option<&MappingVars>,
+        fill: &Fill,
+    ) -> Result<Value, FetchError> {
         Ok(match value {
             toml::Value::String(text) => {
                 let template = Template::parse(text).map_err(FetchError::new)?;
-                Value::String(self.render_with(&template, mapping, false)?)
+                Value::String(self.render_with(&template, mapping, false, fill)?)
             }
             toml::Value::Integer(i) => Value::from(*i),
             toml::Value::Float(f) => Value::from(*f),
             toml::Value::Boolean(b) => Value::Bool(*b),
             toml::Value::Datetime(d) => Value::String(d.to_string()),
             toml::Value::Array(items) => {
-                Value::Array(items.iter().map(|v| self.render_toml_with(v, mapping)).collect::<Result<_, _>>()?)
+                Value::Array(items.iter().map(|v| self.render_toml_with(v, mapping, fill)).collect::<Result<_, _>>()?)
             }
             toml::Value::Table(table) => Value::Object(
-                table
-                    .iter()
-                    .map(|(k, v)| Ok((k.clone(), self.render_toml_with(v, mapping)?)))
-                    .collect::<Result<_, FetchError>>()?,
+                table.iter().map(|(k, v)| Ok((k.clone(), self.render_toml_with(v, mapping, fill)?))).collect::<Result<
+                    _,
+                    FetchError,
+                >>(
+                )?,
             ),
         })
     }
@@ -204,11 +265,13 @@ impl<'a> Session<'a> {
         extra_query: &[(String, String)],
         mapping: Option<&MappingVars>,
     ) -> Result<Prepared, FetchError> {
-        let mut url = self.parse_url(&self.render_with(&spec.url, mapping, true)?)?;
+        let (mut url, url_secret) = self.render_url(&spec.url, mapping)?;
+        let fill = Fill::default();
+        fill.tainted.set(url_secret);
         {
             let mut pairs = url.query_pairs_mut();
             for (key, value) in &spec.query {
-                let text = match self.render_toml_with(value, mapping)? {
+                let text = match self.render_toml_with(value, mapping, &fill)? {
                     Value::String(s) => s,
                     other => other.to_string(),
                 };
@@ -223,24 +286,24 @@ impl<'a> Session<'a> {
         }
         let mut headers = Vec::new();
         for (name, template) in &spec.headers {
-            headers.push((name.clone(), self.render_with(template, mapping, false)?));
+            headers.push((name.clone(), self.render_with(template, mapping, false, &fill)?));
         }
         let body = if let Some(json) = &spec.json {
             Some((
                 "application/json",
-                serde_json::to_vec(&self.render_toml_with(json, mapping)?)
+                serde_json::to_vec(&self.render_toml_with(json, mapping, &fill)?)
                     .map_err(|e| FetchError::new(e.to_string()))?,
             ))
         } else if let Some(form) = &spec.form {
             let mut encoded = url::form_urlencoded::Serializer::new(String::new());
             for (key, template) in form {
-                encoded.append_pair(key, &self.render_with(template, mapping, false)?);
+                encoded.append_pair(key, &self.render_with(template, mapping, false, &fill)?);
             }
             Some(("application/x-www-form-urlencoded", encoded.finish().into_bytes()))
         } else {
             None
         };
-        Ok(Prepared { method: spec.method, url, headers, body })
+        Ok(Prepared { method: spec.method, url, headers, body, carries_secret: fill.tainted.get() })
     }
 
     fn parse_url(&self, text: &str) -> Result<Url, FetchError> {
@@ -290,7 +353,14 @@ impl<'a> Session<'a> {
                 });
                 let value = match (found, step.defaults.get(key)) {
                     (Some(value), _) => value,
-                    (None, Some(default)) => self.render(default)?,
+                    (None, Some(default)) => {
+                        let fill = Fill::default();
+                        let value = self.render_with(default, None, false, &fill)?;
+                        if fill.tainted.get() {
+                            self.secret_steps.insert(format!("steps.{}.{key}", step.name));
+                        }
+                        value
+                    }
                     (None, None) => {
                         return Err(match &answer {
                             Err(err) => {

@@ -120,11 +120,16 @@ impl Session<'_> {
     }
 
     fn snippet(&self, body: &[u8]) -> String {
-        // Redacted whole before it is cut, so that a secret at the cut cannot show in part.
-        let text = self.redactor.redact(&String::from_utf8_lossy(body));
+        // Redacted before it is cut to 200 characters, so that a secret at the cut cannot show in
+        // part; only the head is read, which holds any secret those 200 characters can show.
+        let head = &body[..body.len().min(SNIPPET_SCAN_BYTES)];
+        let text = self.redactor.redact(&String::from_utf8_lossy(head));
         text.chars().filter(|c| !c.is_control()).take(200).collect()
     }
 }
+
+/// How much of an error answer is read for the 200 characters shown of it.
+const SNIPPET_SCAN_BYTES: usize = 64 * 1024;
 
 fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
