@@ -37,6 +37,8 @@ fn organizations() -> Vec<ExternalOrg> {
             name: Some(format!("{} {} {}", WORDS[i % WORDS.len()], KINDS[(i / 12) % KINDS.len()], i)),
             active: i % 23 != 0,
             extra: Default::default(),
+            domains: Vec::new(),
+            xrefs: Default::default(),
         })
         .collect()
 }

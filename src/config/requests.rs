@@ -300,6 +300,14 @@ pub struct RecordsSpec {
     /// Other fields to keep: name → path.
     #[serde(default)]
     pub keep: BTreeMap<String, JsonPath>,
+    /// Where a record keeps its domains: paths to domain names, websites or e-mail addresses
+    /// (strings, or lists of them), matched against organizations' domains.
+    #[serde(default)]
+    pub domains: Option<OneOrMore>,
+    /// IDs of other integrations that a record carries (integration name → path), such as a
+    /// Datto RMM site's `autotaskCompanyId`: the strongest evidence for matching.
+    #[serde(default)]
+    pub xrefs: BTreeMap<String, JsonPath>,
     /// Records matching any of these are listed as inactive.
     #[serde(default)]
     pub inactive: Vec<Filter>,
@@ -315,6 +323,8 @@ impl Default for RecordsSpec {
             id: default_id(),
             name: default_name(),
             keep: BTreeMap::new(),
+            domains: None,
+            xrefs: BTreeMap::new(),
             inactive: Vec::new(),
             exclude: Vec::new(),
         }

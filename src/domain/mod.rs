@@ -232,6 +232,12 @@ pub struct ExternalOrg {
     /// Other fields the integration keeps (`records.keep`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, Value>,
+    /// Domains, websites or e-mail addresses the record carries (`records.domains`), lower case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<String>,
+    /// Other integrations' IDs the record carries (`records.xrefs`): integration → external ID.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub xrefs: BTreeMap<String, String>,
 }
 
 /// The last list of an integration's external organizations, kept in the store.

@@ -139,6 +139,15 @@ impl ExternalOrg {
             validate_json_within(value, MAX_JSON_DEPTH)
                 .map_err(|why| Error::invalid("external organization", format!("its field '{field}' {why}")))?;
         }
+        if self.domains.len() > MAX_ORG_DOMAINS
+            || self.domains.iter().any(|d| d.is_empty() || d.len() > 253 || d.chars().any(char::is_control))
+        {
+            return Err(Error::invalid("external organization", "its domains are not all printable and short"));
+        }
+        for (integration, id) in &self.xrefs {
+            integration_name(integration)?;
+            validate_external_id(id, None)?;
+        }
         Ok(())
     }
 }

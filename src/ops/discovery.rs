@@ -180,16 +180,25 @@ pub fn discover(
     options: DiscoverOptions,
     fetcher: &Fetcher<'_>,
 ) -> Result<Listing> {
-    let cached = read_cache(open, integration, fetcher.env)?;
     if options.offline {
+        // Asked for whatever is cached: shown, but said when another config fetched it (it
+        // vouches for nothing: `map` checks IDs against a list it trusts).
+        let cached = open(Access::Read)?.read()?.discovery(&integration.name)?;
         return match cached {
-            Some(cache) => Ok(Listing { cache, origin: Origin::Stale(None), note: None }),
+            Some(cache) => {
+                let note = (!trusts(&cache, integration, fetcher.env)).then(|| {
+                    "this list was fetched with another definition of the integration (another config or environment)"
+                        .to_owned()
+                });
+                Ok(Listing { cache, origin: Origin::Stale(None), note })
+            }
             None => Err(Error::usage(
                 format!("no cached list of {} organizations", integration.name),
                 format!("run `orgmap discover {}` without --offline once", integration.name),
             )),
         };
     }
+    let cached = read_cache(open, integration, fetcher.env)?;
     if let Some(cache) = &cached
         && !options.refresh
         && age_of(cache) < integration.cache_ttl
@@ -345,7 +354,14 @@ mod tests {
     use super::*;
 
     fn org(id: &str, name: &str) -> ExternalOrg {
-        ExternalOrg { id: id.into(), name: Some(name.into()), active: true, extra: Default::default() }
+        ExternalOrg {
+            id: id.into(),
+            name: Some(name.into()),
+            active: true,
+            extra: Default::default(),
+            domains: Vec::new(),
+            xrefs: Default::default(),
+        }
     }
 
     fn cache(orgs: Vec<ExternalOrg>) -> DiscoveryCache {

@@ -278,7 +278,14 @@ mod tests {
     use super::*;
 
     fn org(id: &str, name: &str) -> ExternalOrg {
-        ExternalOrg { id: id.into(), name: Some(name.into()), active: true, extra: Default::default() }
+        ExternalOrg {
+            id: id.into(),
+            name: Some(name.into()),
+            active: true,
+            extra: Default::default(),
+            domains: Vec::new(),
+            xrefs: Default::default(),
+        }
     }
 
     #[test]

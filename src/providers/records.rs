@@ -69,6 +69,56 @@ fn id_of(spec: &RecordsSpec, record: &Value, index: usize) -> Result<String, Str
     Ok(id)
 }
 
+/// The most domains kept of one record.
+const MAX_RECORD_DOMAINS: usize = 32;
+/// The longest domain, website or e-mail address kept.
+const MAX_DOMAIN_TEXT: usize = 253;
+
+/// Every string the `domains` paths find (in lists too), lower case, without duplicates; text
+/// that is too long or holds control characters is left out.
+fn domains_of(spec: &RecordsSpec, record: &Value) -> Vec<String> {
+    let Some(paths) = &spec.domains else { return Vec::new() };
+    let mut found: Vec<String> = Vec::new();
+    let mut add = |value: &Value| {
+        if let Value::String(text) = value {
+            let text = text.trim().to_lowercase();
+            if !text.is_empty()
+                && text.len() <= MAX_DOMAIN_TEXT
+                && !text.chars().any(char::is_control)
+                && !found.contains(&text)
+                && found.len() < MAX_RECORD_DOMAINS
+            {
+                found.push(text);
+            }
+        }
+    };
+    for path in paths.paths() {
+        for node in path.path.query(record).all() {
+            match node {
+                Value::Array(items) => items.iter().for_each(&mut add),
+                other => add(other),
+            }
+        }
+    }
+    found
+}
+
+/// The other integrations' IDs the `xrefs` paths find: strings or integers, as IDs are kept.
+fn xrefs_of(spec: &RecordsSpec, record: &Value) -> BTreeMap<String, String> {
+    spec.xrefs
+        .iter()
+        .filter_map(|(integration, path)| {
+            let id = match first(path, record)? {
+                Value::String(s) => s.trim().to_owned(),
+                Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
+                _ => return None,
+            };
+            let usable = !id.is_empty() && id.chars().count() <= MAX_EXTERNAL_ID_LEN && !id.chars().any(char::is_control);
+            usable.then(|| (integration.clone(), id))
+        })
+        .collect()
+}
+
 fn name_of(spec: &RecordsSpec, record: &Value) -> Option<String> {
     spec.name.paths().iter().find_map(|path| match first(path, record) {
         Some(Value::String(s)) => clean_name(s),
@@ -137,6 +187,8 @@ pub fn to_org(spec: &RecordsSpec, record: &Value, index: usize) -> Result<Option
         name: name_of(spec, record),
         active: !spec.inactive.iter().any(|f| matches(f, record)),
         extra,
+        domains: domains_of(spec, record),
+        xrefs: xrefs_of(spec, record),
     }))
 }
 
@@ -178,9 +230,11 @@ pub fn withhold_secrets(
             org.name = None;
             warn(&secret_withheld(integration, &format!("the name of {}", org.id)));
         }
-        let before = org.extra.len();
+        let before = org.extra.len() + org.domains.len() + org.xrefs.len();
         org.extra.retain(|_, value| !redactor.contains_secret(&value.to_string()));
-        if org.extra.len() != before {
+        org.domains.retain(|domain| !redactor.contains_secret(domain));
+        org.xrefs.retain(|_, id| !redactor.contains_secret(id));
+        if org.extra.len() + org.domains.len() + org.xrefs.len() != before {
             warn(&secret_withheld(integration, &format!("a kept field of {}", org.id)));
         }
         kept.push(org);

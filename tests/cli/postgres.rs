@@ -175,7 +175,7 @@ fn init_on_postgres_prints_the_role_setup_and_applying_it_twice_is_harmless() {
     assert!(printed.contains(&format!("CREATE ROLE {prefix}_reader NOLOGIN")), "{printed}");
     assert!(
         printed.contains(&format!(
-            "GRANT INSERT, UPDATE, DELETE ON orgmap.orgs, orgmap.mappings, orgmap.access TO {prefix}_manager"
+            "GRANT INSERT, UPDATE, DELETE ON orgmap.orgs, orgmap.mappings, orgmap.access, orgmap.exclusions TO {prefix}_manager"
         )),
         "{printed}"
     );
