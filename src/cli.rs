@@ -233,6 +233,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> crate::error::Result<u8> {
 
 /// Prints an error on stderr: `error:` and `hint:` lines, or a JSON object with `--json`.
 fn report(printer: &Printer, err: &Error) {
+    use crate::output::sanitize_lines;
     let mut stderr = std::io::stderr().lock();
     if printer.json {
         let mut body = serde_json::json!({
@@ -246,19 +247,19 @@ fn report(printer: &Printer, err: &Error) {
         {
             object.extend(extra.clone());
         }
-        let _ = writeln!(stderr, "{}", serde_json::json!({ "error": body }));
+        let text = serde_json::json!({ "error": body }).to_string();
+        let text = if std::io::IsTerminal::is_terminal(&stderr) {
+            crate::output::sanitize::escape_json_for_terminal(&text)
+        } else {
+            text.as_str().into()
+        };
+        let _ = writeln!(stderr, "{text}");
         return;
     }
     let _ = writeln!(stderr, "{} {}", printer.paint("error:", "1;31"), sanitize_lines(&err.to_string()));
     if let Some(hint) = err.hint() {
         let _ = writeln!(stderr, "{} {}", printer.paint("hint:", "1;33"), sanitize_lines(&hint));
     }
-}
-
-/// Sanitizes each line, keeping the line breaks of multi-line messages (config errors show the
-/// offending line under its number).
-fn sanitize_lines(text: &str) -> String {
-    text.split('\n').map(|line| crate::output::sanitize(line).into_owned()).collect::<Vec<_>>().join("\n")
 }
 
 /// The clap command tree, for completions and documentation.

@@ -9,8 +9,8 @@ use crate::context::Ctx;
 use crate::domain::Mapping;
 use crate::error::Result;
 use crate::ops::discovery::{Index, Upstream};
+use crate::output::table;
 use crate::output::views::{MappingView, OrgView, TestView, test_cell};
-use crate::output::{sanitize, table};
 use crate::store::{Access, ReadTx};
 
 /// List mappings
@@ -159,7 +159,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             m.mapping_id.clone(),
             m.org_id.clone(),
             m.integration.clone(),
-            sanitize(&m.external_org_id).into_owned(),
+            m.external_org_id.clone(),
             table::or_dash(m.external_org_name.as_deref()),
             table::or_dash(m.label.as_deref()),
             table::yes_no(m.active).to_owned(),
@@ -192,7 +192,7 @@ fn unmapped(ctx: &Ctx, integration: &str) -> Result<()> {
     }
     let mut rows = table::new(&["ORG", "NAME"]);
     for org in &orgs {
-        rows.add_row(vec![org.id.clone(), sanitize(&org.name).into_owned()]);
+        rows.add_row(vec![org.id.clone(), org.name.clone()]);
     }
     ctx.printer.table(&rows)
 }

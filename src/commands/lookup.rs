@@ -4,8 +4,8 @@ use clap::Args;
 
 use crate::context::Ctx;
 use crate::error::{Error, Result};
+use crate::output::table;
 use crate::output::views::{LookupView, MappingView, OrgView};
-use crate::output::{sanitize, table};
 
 /// Find the organizations mapped to an external organization
 ///
@@ -43,7 +43,7 @@ pub fn run(ctx: &Ctx, args: LookupArgs) -> Result<()> {
     for (mapping, org) in &found {
         rows.add_row(vec![
             org.id.clone(),
-            sanitize(&org.name).into_owned(),
+            org.name.clone(),
             table::yes_no(org.active).to_owned(),
             mapping.mapping_id.clone(),
             table::or_dash(mapping.label.as_deref()),

@@ -29,5 +29,6 @@ mod org;
 mod output;
 mod postgres;
 mod properties;
+mod terminal;
 mod validation;
 mod workflow;
