@@ -45,6 +45,10 @@ impl Progress for FetchProgress {
         self.bar.set_position(pages);
         self.bar.set_message(format!("{records} records"));
     }
+
+    fn warn(&self, message: &str) {
+        self.bar.suspend(|| eprintln!("warning: {}", crate::output::sanitize_lines(message)));
+    }
 }
 
 impl FetchProgress {

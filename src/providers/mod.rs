@@ -89,6 +89,9 @@ impl FetchError {
 /// Told about each page as it arrives, to show progress.
 pub trait Progress: Sync {
     fn update(&self, pages: u64, records: u64, total_pages: Option<u64>);
+    /// Something a person must know about a fetch that still succeeded (a list shorter than
+    /// announced, accepted by `pagination.on_short = "warn"`).
+    fn warn(&self, _message: &str) {}
 }
 
 /// Progress that nobody watches.

@@ -27,6 +27,7 @@ mod list;
 mod mapping;
 mod org;
 mod output;
+mod pagination;
 mod postgres;
 mod properties;
 mod terminal;
