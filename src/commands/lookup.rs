@@ -10,7 +10,7 @@ use crate::output::views::{LookupView, MappingView, OrgView};
 /// Find the organizations mapped to an external organization
 ///
 /// For webhooks and alerts that name only the external ID. Exit 3 when no active mapping points
-/// at it.
+/// at it, 8 when only inactive organizations' mappings do (as from get).
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
