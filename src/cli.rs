@@ -140,8 +140,20 @@ fn parse() -> Result<Cli, clap::Error> {
     Cli::try_parse()
 }
 
+/// An empty `ORGMAP_STORE`, `ORGMAP_CONFIG` or `ORGMAP_ORG` means unset, as an empty variable
+/// does for most tools (`ORGMAP_STORE= orgmap …` in a script); clap would call it a missing value.
+fn unset_empty_variables() {
+    for name in ["ORGMAP_STORE", "ORGMAP_CONFIG", "ORGMAP_ORG"] {
+        if std::env::var_os(name).is_some_and(|v| v.is_empty()) {
+            // SAFETY: called first thing in main, before any thread is started.
+            unsafe { std::env::remove_var(name) };
+        }
+    }
+}
+
 /// Runs orgmap with the process's arguments and returns its exit code.
 pub fn main() -> ExitCode {
+    unset_empty_variables();
     let cli = match parse() {
         Ok(cli) => cli,
         Err(err) if err.use_stderr() && std::env::args_os().any(|a| a == "--json") => {

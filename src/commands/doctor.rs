@@ -87,7 +87,11 @@ fn check_store(ctx: &Ctx, findings: &mut Vec<Finding>) -> Result<bool> {
     let store = match ctx.store(Access::Read) {
         Ok(store) => store,
         Err(err) => {
-            findings.push(finding("store", "opens", Status::Error, err.to_string()));
+            let detail = match err.hint() {
+                Some(hint) => format!("{err}; {hint}"),
+                None => err.to_string(),
+            };
+            findings.push(finding("store", "opens", Status::Error, detail));
             return Ok(false);
         }
     };
@@ -184,9 +188,12 @@ pub fn run(ctx: &Ctx, args: DoctorArgs) -> Result<u8> {
     }
     let broken = |area: &str| findings.iter().any(|f| f.area == area && f.status == Status::Error);
     if broken("store") {
-        ctx.printer.status(
-            "the store is damaged: `orgmap doctor --repair` rebuilds the indexes; for anything else restore from a backup made with `orgmap export`",
-        );
+        let opened = findings.iter().any(|f| f.check == "opens" && f.status == Status::Ok);
+        ctx.printer.status(if opened {
+            "the store is damaged: `orgmap doctor --repair` rebuilds the indexes; for anything else restore from a backup made with `orgmap export`"
+        } else {
+            "the store cannot be opened: its finding above says why and what to do"
+        });
         return Ok(STORE_UNAVAILABLE);
     }
     if broken("config") {

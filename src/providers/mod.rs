@@ -33,6 +33,8 @@ pub struct FetchError {
     pub timed_out: bool,
     /// The system could not be reached at all, and why.
     pub network: Option<Network>,
+    /// The integration's config asks for something impossible (a header value with a line break).
+    pub invalid_config: bool,
 }
 
 /// Why a system could not be reached.
@@ -58,7 +60,13 @@ impl FetchError {
             not_configured: false,
             timed_out: false,
             network: None,
+            invalid_config: false,
         }
+    }
+
+    /// The integration's config (or a value put into it) cannot make a valid request: exit 5.
+    pub fn config(message: impl Into<String>) -> Self {
+        FetchError { invalid_config: true, ..FetchError::new(message) }
     }
 
     pub fn not_configured(missing: impl Into<String>) -> Self {
@@ -76,6 +84,12 @@ impl FetchError {
             return Error::NotConfigured {
                 integration: integration.to_owned(),
                 missing: redactor.redact(&self.message),
+            };
+        }
+        if self.invalid_config {
+            return Error::Config {
+                message: format!("{integration}: {}", redactor.redact(&self.message)),
+                hint: self.hint.map(|h| redactor.redact(&h)),
             };
         }
         Error::External {

@@ -15,6 +15,7 @@ mod config;
 mod connection;
 mod discovery;
 mod discovery_apis;
+mod errors;
 mod files;
 mod fixture_apis;
 mod fixture_faults;
