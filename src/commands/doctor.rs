@@ -188,11 +188,11 @@ pub fn run(ctx: &Ctx, args: DoctorArgs) -> Result<u8> {
     }
     let broken = |area: &str| findings.iter().any(|f| f.area == area && f.status == Status::Error);
     if broken("store") {
-        let opened = findings.iter().any(|f| f.check == "opens" && f.status == Status::Ok);
-        ctx.printer.status(if opened {
-            "the store is damaged: `orgmap doctor --repair` rebuilds the indexes; for anything else restore from a backup made with `orgmap export`"
+        let missing = matches!(ctx.location(), Ok(crate::store::Location::Redb(path)) if !path.exists());
+        ctx.printer.status(if missing {
+            "there is no store yet: create it with `orgmap init`"
         } else {
-            "the store cannot be opened: its finding above says why and what to do"
+            "the store is damaged: `orgmap doctor --repair` rebuilds the indexes; for anything else restore from a backup made with `orgmap export`"
         });
         return Ok(STORE_UNAVAILABLE);
     }
