@@ -41,6 +41,16 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
     let store = ctx.store(Access::Read)?;
     let counts = match &args.output {
         Some(path) => write_file(path, |out| backup::export(&*store, out))?,
+        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+            // A person reads it: C1 controls and line separators are escaped, as by --json.
+            let mut buffer = Vec::new();
+            let counts = backup::export(&*store, &mut buffer)?;
+            let text = String::from_utf8_lossy(&buffer);
+            let mut out = std::io::stdout().lock();
+            out.write_all(crate::output::sanitize::escape_json_for_terminal(&text).as_bytes())?;
+            out.flush()?;
+            counts
+        }
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             backup::export(&*store, &mut out)?

@@ -77,8 +77,9 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             && (!args.active || m.active)
     };
     let mut upstreams = Upstreams { tx: &*tx, indexes: HashMap::new() };
-    if ctx.printer.json && args.org.is_none() {
-        // Streamed, so that listing every mapping of a large store needs little memory.
+    if ctx.printer.json && args.org.is_none() && !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        // Streamed, so that listing every mapping of a large store needs little memory (on a
+        // terminal the printer's JSON, which escapes what a terminal would act on, is used).
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         out.write_all(b"[")?;
         let mut first = true;

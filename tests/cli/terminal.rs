@@ -184,11 +184,17 @@ fn bare_field_values_are_sanitised_on_a_terminal_and_exact_in_a_pipe() {
 // Regression: `discover --json` wrote API fields kept under `extra` with raw C1 controls to a terminal
 fn json_on_a_terminal_escapes_c1_controls_and_line_separators() {
     let (env, _) = hostile_store();
-    for args in ["discover demo --offline --json", "get demo --org acme --json", "audit --json"] {
+    for args in ["discover demo --offline --json", "get demo --org acme --json", "audit --json", "list --json"] {
         let Some(shown) = on_a_terminal(&env, args) else { return };
         assert_no_controls(args, &shown);
         let value: serde_json::Value = serde_json::from_str(&shown.replace("\r\n", "\n")).expect(args);
         assert!(value.to_string().contains("PWNED"), "the JSON value itself is kept whole: {args}");
+    }
+    let Some(exported) = on_a_terminal(&env, "export") else { return };
+    assert_no_controls("export on a terminal", &exported);
+    // The terminal shows stderr too: the status line after the records.
+    for line in exported.replace("\r\n", "\n").lines().filter(|l| !l.starts_with("exported ")) {
+        serde_json::from_str::<serde_json::Value>(line).expect("each exported line is still JSON");
     }
     let piped = env.json(&["discover", "demo", "--offline"]);
     assert_eq!(piped["organizations"][0]["extra"]["note"], evil("note"), "a pipe gets the exact text");
