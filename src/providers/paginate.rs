@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures_util::stream::{self, StreamExt, TryStreamExt};
+use futures_util::stream::{self as futures_stream, StreamExt, TryStreamExt};
 use reqwest::Url;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -110,8 +110,11 @@ fn announce(http: &HttpSource, body: &Value) -> Announced {
 struct Page {
     orgs: Vec<ExternalOrg>,
     raw_count: u64,
+    /// The answer; when its records were read one by one, without them.
     body: Value,
     headers: HeaderMap,
+    /// The last record, when the records were read one by one (for a keyset cursor).
+    last: Option<Value>,
 }
 
 impl Walk<'_, '_> {
@@ -134,8 +137,16 @@ impl Walk<'_, '_> {
     }
 
     async fn get(&self, prepared: &Prepared) -> Result<Page, FetchError> {
-        let (body, headers) = self.session.fetch_json(prepared, true).await?;
-        let (orgs, raw_count) = self.extract(&prepared.url, &body)?;
+        let (headers, bytes) = self.session.fetch(prepared, true).await?;
+        let (body, orgs, raw_count, last) = match stream::records(&self.http.records, &bytes) {
+            Some(streamed) => streamed,
+            None => {
+                let body = self.session.answer_json(prepared, &headers, &bytes)?;
+                let (orgs, raw_count) = self.extract(&prepared.url, &body)?;
+                (body, orgs, raw_count, None)
+            }
+        };
+        drop(bytes);
         let pages = self.pages.fetch_add(1, Ordering::Relaxed) + 1;
         if pages == 1 {
             let _ = self.announced.set(announce(self.http, &body));
@@ -143,7 +154,7 @@ impl Walk<'_, '_> {
         self.raw.fetch_add(raw_count, Ordering::Relaxed);
         let records = self.records.fetch_add(orgs.len() as u64, Ordering::Relaxed) + orgs.len() as u64;
         self.progress.update(pages, records, self.total_pages);
-        Ok(Page { orgs, raw_count, body, headers })
+        Ok(Page { orgs, raw_count, body, headers, last })
     }
 
     async fn get_with(&self, query: Vec<(String, String)>) -> Result<Page, FetchError> {
@@ -164,7 +175,7 @@ impl Walk<'_, '_> {
 
     /// Fetches the pages whose queries are given, `concurrency` at a time, in order.
     async fn fetch_many(&self, queries: Vec<Vec<(String, String)>>) -> Result<Vec<Page>, FetchError> {
-        stream::iter(queries.into_iter().map(|q| self.get_with(q)))
+        futures_stream::iter(queries.into_iter().map(|q| self.get_with(q)))
             .buffered(self.session.integration.concurrency)
             .try_collect()
             .await
@@ -291,7 +302,8 @@ pub async fn fetch_all(
                 let page = walk.get_with(query.clone()).await?;
                 pages += 1;
                 let nodes = records::record_nodes(&http.records, &page.body).unwrap_or_default();
-                let next_cursor = nodes.last().and_then(|last| match first(cursor, last) {
+                let last_record = page.last.as_ref().or(nodes.last().copied());
+                let next_cursor = last_record.and_then(|last| match first(cursor, last) {
                     Some(Value::String(s)) => Some(s.clone()),
                     Some(Value::Number(n)) => Some(n.to_string()),
                     _ => None,
@@ -447,6 +459,139 @@ fn next_from_link_header(headers: &HeaderMap) -> Option<String> {
         }
     }
     None
+}
+
+/// Reading a list answer record by record. Parsed whole, a list of 10^6 organizations took
+/// about 700 MB (each JSON object an ordered map with room to spare) before a single record was
+/// kept; read one record at a time into its organization, the same list peaks near the size of
+/// the answer plus the organizations kept. Only plain records paths (`$[*]`, `$.a.b[*]`) are read
+/// so; anything unexpected — another shape, a bad record, invalid JSON — returns `None`, and the
+/// answer is parsed whole to report it as before.
+mod stream {
+    use std::fmt;
+
+    use serde::Deserializer;
+    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Value};
+
+    use crate::config::requests::RecordsSpec;
+    use crate::domain::ExternalOrg;
+    use crate::providers::records;
+
+    /// The answer without its records, the organizations, how many records there were, and the
+    /// last record.
+    pub(super) type Streamed = (Value, Vec<ExternalOrg>, u64, Option<Value>);
+
+    /// The object keys leading to the records array of a plain path, or `None`.
+    fn segments(path: &str) -> Option<Vec<&str>> {
+        let inner = path.trim().strip_prefix('$')?.strip_suffix("[*]")?;
+        if inner.is_empty() {
+            return Some(Vec::new());
+        }
+        let keys: Vec<&str> = inner.strip_prefix('.')?.split('.').collect();
+        let plain = |k: &&str| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        keys.iter().all(plain).then_some(keys)
+    }
+
+    pub(super) fn records(spec: &RecordsSpec, body: &[u8]) -> Option<Streamed> {
+        let keys = segments(&spec.path.source)?;
+        let start = body.iter().find(|b| !b.is_ascii_whitespace())?;
+        if !matches!(start, b'[' | b'{') {
+            return None;
+        }
+        let mut state = State { spec, orgs: Vec::new(), raw: 0, last: None };
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        let rest = Level { keys: &keys, state: &mut state }.deserialize(&mut deserializer).ok()?;
+        deserializer.end().ok()?;
+        Some((rest, state.orgs, state.raw, state.last))
+    }
+
+    struct State<'s> {
+        spec: &'s RecordsSpec,
+        orgs: Vec<ExternalOrg>,
+        raw: u64,
+        last: Option<Value>,
+    }
+
+    /// One level of the path: the records array when no key is left, else an object.
+    struct Level<'k, 'a, 's> {
+        keys: &'k [&'k str],
+        state: &'a mut State<'s>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Level<'_, '_, '_> {
+        type Value = Value;
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+            if self.keys.is_empty() { deserializer.deserialize_seq(self) } else { deserializer.deserialize_map(self) }
+        }
+    }
+
+    impl<'de> Visitor<'de> for Level<'_, '_, '_> {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(if self.keys.is_empty() { "the records array" } else { "an object on the records path" })
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            if !self.keys.is_empty() {
+                return Err(de::Error::custom("not an object"));
+            }
+            let state = self.state;
+            while let Some(record) = seq.next_element::<Value>()? {
+                let org = records::to_org(state.spec, &record, state.raw as usize).map_err(de::Error::custom)?;
+                state.orgs.extend(org);
+                state.raw += 1;
+                state.last = Some(record);
+            }
+            Ok(Value::Array(Vec::new()))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let Some((key, deeper)) = self.keys.split_first() else {
+                return Err(de::Error::custom("not an array"));
+            };
+            let state = self.state;
+            let mut rest = Map::new();
+            let mut found = false;
+            while let Some(name) = map.next_key::<String>()? {
+                if name == *key {
+                    if found {
+                        // A repeated key: the whole parse decides which one counts.
+                        map.next_value::<IgnoredAny>()?;
+                        return Err(de::Error::custom("a repeated key on the records path"));
+                    }
+                    found = true;
+                    let value = map.next_value_seed(Level { keys: deeper, state: &mut *state })?;
+                    rest.insert(name, value);
+                } else {
+                    let value = map.next_value::<Value>()?;
+                    rest.insert(name, value);
+                }
+            }
+            if !found {
+                return Err(de::Error::custom("the records path is missing"));
+            }
+            Ok(Value::Object(rest))
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn only_plain_paths_are_streamed() {
+            assert_eq!(segments("$[*]"), Some(vec![]));
+            assert_eq!(segments("$.data[*]"), Some(vec!["data"]));
+            assert_eq!(segments("$.a.b-c[*]"), Some(vec!["a", "b-c"]));
+            assert_eq!(segments("$.data[?@.on][*]"), None);
+            assert_eq!(segments("$..data[*]"), None);
+            assert_eq!(segments("$.data"), None);
+            assert_eq!(segments("$['@odata'][*]"), None);
+        }
+    }
 }
 
 #[cfg(test)]

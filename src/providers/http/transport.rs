@@ -16,7 +16,12 @@ impl Session<'_> {
     /// throttled and failed attempts, and returns the answer parsed as JSON with its headers.
     pub async fn fetch_json(&self, prepared: &Prepared, with_auth: bool) -> Result<(Value, HeaderMap), FetchError> {
         let (headers, body) = self.fetch(prepared, with_auth).await?;
-        parse_json(&body, &headers).map(|v| (v, headers)).map_err(|what| {
+        self.answer_json(prepared, &headers, &body).map(|v| (v, headers))
+    }
+
+    /// An answer fetched with [`Session::fetch`], parsed as JSON as [`Session::fetch_json`] does.
+    pub fn answer_json(&self, prepared: &Prepared, headers: &HeaderMap, body: &[u8]) -> Result<Value, FetchError> {
+        parse_json(body, headers).map_err(|what| {
             FetchError::new(format!("{}: {what}", self.shown(&prepared.url))).with_hint(
                 "check the base URL and the credentials: a wrong host or an expired login often answers with a web page",
             )
