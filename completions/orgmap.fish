@@ -364,7 +364,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -s q -l quiet -d '
 complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c orgmap -n "__fish_orgmap_using_subcommand export" -s o -l output -d 'Write to this file (created with mode 0600) instead of stdout' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand export" -s o -l output -d 'Write to this file (mode 0600; written whole or not at all) instead of stdout' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l format -d 'The format: JSON lines, the one `orgmap import` reads' -r -f -a "json\t'One JSON record per line, after a header line'"
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F

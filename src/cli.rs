@@ -142,8 +142,20 @@ fn parse() -> Result<Cli, clap::Error> {
     Cli::try_parse()
 }
 
+/// An empty `ORGMAP_STORE`, `ORGMAP_CONFIG` or `ORGMAP_ORG` means unset, as an empty variable
+/// does for most tools (`ORGMAP_STORE= orgmap …` in a script); clap would call it a missing value.
+fn unset_empty_variables() {
+    for name in ["ORGMAP_STORE", "ORGMAP_CONFIG", "ORGMAP_ORG"] {
+        if std::env::var_os(name).is_some_and(|v| v.is_empty()) {
+            // SAFETY: called first thing in main, before any thread is started.
+            unsafe { std::env::remove_var(name) };
+        }
+    }
+}
+
 /// Runs orgmap with the process's arguments and returns its exit code.
 pub fn main() -> ExitCode {
+    unset_empty_variables();
     let cli = match parse() {
         Ok(cli) => cli,
         Err(err) if err.use_stderr() && std::env::args_os().any(|a| a == "--json") => {
@@ -271,6 +283,7 @@ fn report_unreadable(ctx: &Ctx, outcome: crate::error::Result<u8>) -> crate::err
 
 /// Prints an error on stderr: `error:` and `hint:` lines, or a JSON object with `--json`.
 fn report(printer: &Printer, err: &Error) {
+    use crate::output::sanitize_lines;
     let mut stderr = std::io::stderr().lock();
     if printer.json {
         let mut body = serde_json::json!({
@@ -284,19 +297,19 @@ fn report(printer: &Printer, err: &Error) {
         {
             object.extend(extra.clone());
         }
-        let _ = writeln!(stderr, "{}", serde_json::json!({ "error": body }));
+        let text = serde_json::json!({ "error": body }).to_string();
+        let text = if std::io::IsTerminal::is_terminal(&stderr) {
+            crate::output::sanitize::escape_json_for_terminal(&text)
+        } else {
+            text.as_str().into()
+        };
+        let _ = writeln!(stderr, "{text}");
         return;
     }
     let _ = writeln!(stderr, "{} {}", printer.paint("error:", "1;31"), sanitize_lines(&err.to_string()));
     if let Some(hint) = err.hint() {
         let _ = writeln!(stderr, "{} {}", printer.paint("hint:", "1;33"), sanitize_lines(&hint));
     }
-}
-
-/// Sanitizes each line, keeping the line breaks of multi-line messages (config errors show the
-/// offending line under its number).
-fn sanitize_lines(text: &str) -> String {
-    text.split('\n').map(|line| crate::output::sanitize(line).into_owned()).collect::<Vec<_>>().join("\n")
 }
 
 /// The clap command tree, for completions and documentation.

@@ -77,18 +77,29 @@ impl Ctx {
     /// Where the store is: `--store` or `ORGMAP_STORE`, else the config's `[store] url`, else the
     /// XDG data directory.
     pub fn location(&self) -> Result<Location> {
-        if let Some(path) = &self.globals.store {
-            return Location::parse(path.as_os_str());
+        let location = if let Some(path) = &self.globals.store {
+            Location::parse(path.as_os_str())?
+        } else if let Some(url) = &self.store_settings()?.url {
+            Location::parse(url.as_ref())?
+        } else {
+            use etcetera::BaseStrategy;
+            let dirs = etcetera::choose_base_strategy().map_err(|err| Error::Usage {
+                message: format!("cannot find the data directory: {err}"),
+                hint: Some("pass --store or set ORGMAP_STORE".into()),
+            })?;
+            Location::Redb(dirs.data_dir().join("orgmap"))
+        };
+        // An embedded store is a directory: a file there is neither a store nor a place for one.
+        if let Location::Redb(path) = &location
+            && path.exists()
+            && !path.is_dir()
+        {
+            return Err(Error::StoreAccess {
+                path: path.clone(),
+                detail: "it is a file, not a store directory".into(),
+            });
         }
-        if let Some(url) = &self.store_settings()?.url {
-            return Location::parse(url.as_ref());
-        }
-        use etcetera::BaseStrategy;
-        let dirs = etcetera::choose_base_strategy().map_err(|err| Error::Usage {
-            message: format!("cannot find the data directory: {err}"),
-            hint: Some("pass --store or set ORGMAP_STORE".into()),
-        })?;
-        Ok(Location::Redb(dirs.data_dir().join("orgmap")))
+        Ok(location)
     }
 
     /// How long to wait for the store: `ORGMAP_LOCK_TIMEOUT` (seconds, or a duration like 30s).

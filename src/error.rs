@@ -82,8 +82,12 @@ pub enum Error {
     #[error("cancelled; nothing was changed")]
     Cancelled,
 
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
+    /// Writing the result (stdout) failed; a closed pipe is not reported.
+    #[error("cannot write the output: {}", io_reason(.0))]
+    Io(std::io::Error),
+    /// A file or directory named by the user could not be read or written.
+    #[error("cannot {doing} {}: {}", path.display(), io_reason(source))]
+    File { path: PathBuf, doing: String, source: std::io::Error },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -97,6 +101,20 @@ impl Error {
     /// Shorthand for [`Error::Usage`].
     pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> Self {
         Error::Usage { message: message.into(), hint: Some(hint.into()) }
+    }
+
+    /// A failed read or write of the file at `path`, saying what was being done (`read the
+    /// export`, `write the export to`).
+    pub fn file(doing: impl Into<String>, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::File { path: path.into(), doing: doing.into(), source }
+    }
+
+    /// [`Error::Io`] (an I/O error without a path) given the path and what was being done.
+    pub fn at_file(self, doing: &str, path: &std::path::Path) -> Self {
+        match self {
+            Error::Io(source) => Error::file(doing, path, source),
+            other => other,
+        }
     }
 
     /// Shorthand for [`Error::Conflict`].
@@ -130,7 +148,8 @@ impl Error {
             | Error::StoreOutdated { .. } => 9,
             Error::Conflict { .. } => 10,
             Error::Cancelled => 130,
-            Error::Io(_) | Error::Internal(_) => 1,
+            Error::Io(_) | Error::File { .. } => 11,
+            Error::Internal(_) => 1,
         }
     }
 
@@ -159,7 +178,8 @@ impl Error {
             Error::NotConfigured { .. } => "not_configured",
             Error::Conflict { .. } => "conflict",
             Error::Cancelled => "cancelled",
-            Error::Io(_) | Error::Internal(_) => "internal",
+            Error::Io(_) | Error::File { .. } => "io",
+            Error::Internal(_) => "internal",
         }
     }
 
@@ -229,7 +249,9 @@ impl Error {
                 Some("set supports_org_mapping = true for it in integrations.toml".into())
             }
             Error::OrgInactive { org } => Some(format!("reactivate it with `orgmap org activate {org}`")),
-            Error::Io(_) | Error::Internal(_) => Some(
+            Error::Io(err) => Some(io_hint(err, "check where the output goes")),
+            Error::File { source, .. } => Some(io_hint(source, "check the path")),
+            Error::Internal(_) => Some(
                 "this is a bug in orgmap: please report it with the command you ran and `orgmap --version`".into(),
             ),
             Error::Cancelled => None,
@@ -258,6 +280,47 @@ fn list_candidates(candidates: &[Candidate]) -> String {
         })
         .collect();
     listed.join("; ")
+}
+
+/// An I/O error in words, without the `(os error N)` of its display.
+pub fn io_reason(err: &std::io::Error) -> String {
+    match err.raw_os_error() {
+        Some(libc::EISDIR) => "it is a directory, not a file".into(),
+        Some(libc::ENOTDIR) => "a part of the path is not a directory".into(),
+        Some(libc::ENOENT) => "no such file or directory".into(),
+        Some(libc::EACCES | libc::EPERM) => "permission denied".into(),
+        Some(libc::ENOSPC) => "no space left on the device".into(),
+        Some(libc::EDQUOT) => "the disk quota is exceeded".into(),
+        Some(libc::EFBIG) => "the file grew larger than allowed (a file size limit)".into(),
+        Some(libc::EROFS) => "the file system is read-only".into(),
+        Some(libc::ENXIO) => "no device or process at the other end".into(),
+        _ => {
+            let text = err.to_string();
+            match text.find(" (os error") {
+                Some(at) => text[..at].to_owned(),
+                None => text,
+            }
+        }
+    }
+}
+
+fn io_hint(err: &std::io::Error, otherwise: &str) -> String {
+    match err.raw_os_error() {
+        Some(libc::ENOSPC | libc::EDQUOT | libc::EFBIG) => {
+            "free some space (or raise the limit) and retry; nothing was left half-written".into()
+        }
+        Some(libc::EACCES | libc::EPERM | libc::EROFS) => "check the permissions of the file and its directory".into(),
+        Some(libc::EISDIR) => "give the path of a file".into(),
+        _ => otherwise.into(),
+    }
+}
+
+impl From<std::io::Error> for Error {
+    /// An I/O error with no file named is a failed write of the output; paths that read or write
+    /// a file name it with [`Error::file`] or [`Error::at_file`].
+    fn from(err: std::io::Error) -> Self {
+        Error::Io(err)
+    }
 }
 
 impl From<serde_json::Error> for Error {

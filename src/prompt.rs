@@ -18,8 +18,9 @@ fn term() -> Term {
     Term::stderr()
 }
 
+/// A terminal that fails (closed, hung up) is an I/O error, not a bug in orgmap.
 fn io_error(err: std::io::Error) -> Error {
-    Error::Internal(format!("the terminal failed: {err}"))
+    Error::file("use the terminal", "/dev/tty", err)
 }
 
 fn run(picker: &Picker<'_>) -> Result<Picked> {

@@ -7,8 +7,8 @@ use crate::config::HumanDuration;
 use crate::context::Ctx;
 use crate::domain::{AuditEvent, Outcome};
 use crate::error::Result;
+use crate::output::table;
 use crate::output::views::AuditView;
-use crate::output::{sanitize, table};
 use crate::store::Access;
 
 /// Show the audit log, newest first
@@ -90,13 +90,13 @@ pub fn run(ctx: &Ctx, args: AuditArgs) -> Result<()> {
     headers.extend(["ACTION", "TARGET", "OUTCOME"]);
     let mut rows = table::new(&headers);
     for event in &events {
-        let mut row = vec![event.at.strftime("%Y-%m-%d %H:%M:%S").to_string(), sanitize(&event.actor).into_owned()];
+        let mut row = vec![event.at.strftime("%Y-%m-%d %H:%M:%S").to_string(), event.actor.clone()];
         if with_roles {
-            row.push(sanitize(event.db_role.as_deref().unwrap_or("-")).into_owned());
+            row.push(event.db_role.clone().unwrap_or_else(|| "-".to_owned()));
         }
         row.extend([
             event.action.clone(),
-            sanitize(&event.target).into_owned(),
+            event.target.clone(),
             match event.outcome {
                 Outcome::Ok => "ok".to_owned(),
                 Outcome::Denied => "denied".to_owned(),

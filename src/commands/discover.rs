@@ -10,7 +10,7 @@ use crate::domain::ExternalOrg;
 use crate::error::{Error, Result};
 use crate::ops::discovery::{self, DiscoverOptions, Listing, Origin};
 use crate::output::progress::{FetchProgress, human_age};
-use crate::output::{sanitize, table};
+use crate::output::table;
 use crate::store::Access;
 
 /// List an integration's external organizations
@@ -100,18 +100,18 @@ pub fn run(ctx: &Ctx, args: DiscoverArgs) -> Result<()> {
     };
     let shown: Vec<&ExternalOrg> = found.iter().copied().take(args.limit.unwrap_or(usize::MAX)).collect();
     if let Origin::Stale(Some(reason)) = &listing.origin {
-        ctx.printer.warn(&sanitize(&format!("{reason}; showing the list cached {} ago", human_age(listing.age()))));
+        ctx.printer.warn(&format!("{reason}; showing the list cached {} ago", human_age(listing.age())));
     }
     if args.select {
         let (id, _) = crate::prompt::external_org(integration, &listing.cache.organizations, &mapped)?;
-        return ctx.printer.line(&id);
+        return ctx.printer.value(&id);
     }
     if ctx.printer.json {
         return print_json(ctx, &listing, &shown, &mapped);
     }
     ctx.printer.status(&format!(
         "{}: {} organizations{}, fetched {} ago ({})",
-        sanitize(&integration.display_name),
+        integration.display_name,
         listing.cache.organizations.len(),
         if args.search.is_some() { format!(", {} matching", found.len()) } else { String::new() },
         human_age(listing.age()),
@@ -125,7 +125,7 @@ pub fn run(ctx: &Ctx, args: DiscoverArgs) -> Result<()> {
     for org in &shown {
         let orgs = mapped.get(org.id.as_str()).map(|v| v.join(", ")).unwrap_or_default();
         rows.add_row(vec![
-            sanitize(&org.id).into_owned(),
+            org.id.clone(),
             table::or_dash(org.name.as_deref()),
             if org.active { "active" } else { "inactive" }.to_owned(),
             if orgs.is_empty() { "-".to_owned() } else { orgs },

@@ -88,7 +88,11 @@ fn check_store(ctx: &Ctx, findings: &mut Vec<Finding>) -> Result<bool> {
     let store = match ctx.store(Access::Read) {
         Ok(store) => store,
         Err(err) => {
-            findings.push(finding("store", "opens", Status::Error, err.to_string()));
+            let detail = match err.hint() {
+                Some(hint) => format!("{err}; {hint}"),
+                None => err.to_string(),
+            };
+            findings.push(finding("store", "opens", Status::Error, detail));
             return Ok(false);
         }
     };
@@ -223,9 +227,12 @@ pub fn run(ctx: &Ctx, args: DoctorArgs) -> Result<u8> {
     }
     let broken = |area: &str| findings.iter().any(|f| f.area == area && f.status == Status::Error);
     if broken("store") {
-        ctx.printer.status(
-            "the store is damaged: `orgmap doctor --repair` rebuilds the indexes; for anything else restore from a backup made with `orgmap export`",
-        );
+        let missing = matches!(ctx.location(), Ok(crate::store::Location::Redb(path)) if !path.exists());
+        ctx.printer.status(if missing {
+            "there is no store yet: create it with `orgmap init`"
+        } else {
+            "the store is damaged: `orgmap doctor --repair` rebuilds the indexes; for anything else restore from a backup made with `orgmap export`"
+        });
         return Ok(STORE_UNAVAILABLE);
     }
     if broken("config") {

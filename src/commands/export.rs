@@ -1,7 +1,7 @@
 //! `orgmap export`: the whole store as JSON lines.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -22,7 +22,7 @@ Examples:
   orgmap export --output /backups/orgmap-$(date +%F).jsonl
   orgmap export | orgmap --store postgres://admin@db.internal/orgmap import -")]
 pub struct ExportArgs {
-    /// Write to this file (created with mode 0600) instead of stdout
+    /// Write to this file (mode 0600; written whole or not at all) instead of stdout
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// The format: JSON lines, the one `orgmap import` reads
@@ -40,17 +40,14 @@ pub enum ExportFormat {
 pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
     let store = ctx.store(Access::Read)?;
     let counts = match &args.output {
-        Some(path) => {
-            use std::os::unix::fs::OpenOptionsExt;
-            let file =
-                std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path).map_err(
-                    |err| Error::usage(format!("cannot write {}: {err}", path.display()), "choose a writable path"),
-                )?;
-            // An existing file keeps its mode on open: a backup is for its owner only.
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-            let mut out = std::io::BufWriter::new(file);
-            let counts = backup::export(&*store, &mut out)?;
+        Some(path) => write_file(path, |out| backup::export(&*store, out))?,
+        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+            // A person reads it: C1 controls and line separators are escaped, as by --json.
+            let mut buffer = Vec::new();
+            let counts = backup::export(&*store, &mut buffer)?;
+            let text = String::from_utf8_lossy(&buffer);
+            let mut out = std::io::stdout().lock();
+            out.write_all(crate::output::sanitize::escape_json_for_terminal(&text).as_bytes())?;
             out.flush()?;
             counts
         }
@@ -64,4 +61,28 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
         counts.orgs, counts.mappings, counts.access, counts.audit
     ));
     Ok(())
+}
+
+/// Writes a file whole or not at all: into a temporary file (mode 0600: a backup is for its owner
+/// only) in the same directory, renamed over `path` only once everything is written and synced.
+/// A full disk leaves `path` as it was.
+fn write_file<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+    const DOING: &str = "write the export to";
+    if path.is_dir() {
+        return Err(Error::file(DOING, path, std::io::Error::from_raw_os_error(libc::EISDIR)));
+    }
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".orgmap-export-")
+        .tempfile_in(dir)
+        .map_err(|err| Error::file(DOING, path, err))?;
+    let mut out = std::io::BufWriter::new(temp);
+    let value = write(&mut out).map_err(|err| err.at_file(DOING, path))?;
+    let temp = out.into_inner().map_err(|err| Error::file(DOING, path, err.into_error()))?;
+    temp.as_file().sync_all().map_err(|err| Error::file(DOING, path, err))?;
+    temp.persist(path).map_err(|err| Error::file(DOING, path, err.error))?;
+    Ok(value)
 }

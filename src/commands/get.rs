@@ -6,8 +6,8 @@ use serde_json::Value;
 use crate::context::Ctx;
 use crate::error::Result;
 use crate::ops::mappings;
+use crate::output::table;
 use crate::output::views::MappingView;
-use crate::output::{sanitize, table};
 
 /// Get an organization's mapping for an integration (for workflows)
 ///
@@ -41,8 +41,8 @@ pub fn run(ctx: &Ctx, args: GetArgs) -> Result<()> {
     if let Some(field) = &args.field {
         let value = mappings::field(&mapping, field)?;
         return match value {
-            Value::String(text) if !ctx.printer.json => ctx.printer.line(&text),
-            Value::Null if !ctx.printer.json => ctx.printer.line(""),
+            Value::String(text) if !ctx.printer.json => ctx.printer.value(&text),
+            Value::Null if !ctx.printer.json => ctx.printer.value(""),
             other => ctx.printer.json(&other),
         };
     }
@@ -50,18 +50,19 @@ pub fn run(ctx: &Ctx, args: GetArgs) -> Result<()> {
         return ctx.printer.json(&MappingView::from(&mapping));
     }
     let mut rows = table::new(&["FIELD", "VALUE"]);
-    let metadata = serde_json::to_string(&mapping.metadata)?;
+    let metadata = serde_json::to_value(&mapping.metadata)?;
+    let metadata = serde_json::to_string(&crate::output::sanitize::sanitize_json(&metadata))?;
     for (field, value) in [
         ("mapping_id", mapping.mapping_id.clone()),
         ("org", mapping.org_id.clone()),
         ("integration", mapping.integration.clone()),
-        ("external_org_id", sanitize(&mapping.external_org_id).into_owned()),
+        ("external_org_id", mapping.external_org_id.clone()),
         ("external_org_name", table::or_dash(mapping.external_org_name.as_deref())),
         ("label", table::or_dash(mapping.label.as_deref())),
-        ("metadata", sanitize(&metadata).into_owned()),
+        ("metadata", metadata),
         ("verified", table::yes_no(mapping.verified).to_owned()),
         ("revision", mapping.revision.to_string()),
-        ("updated", format!("{} by {}", mapping.updated_at, sanitize(&mapping.updated_by))),
+        ("updated", format!("{} by {}", mapping.updated_at, mapping.updated_by)),
     ] {
         rows.add_row(vec![field.to_owned(), value]);
     }

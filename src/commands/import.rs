@@ -1,7 +1,7 @@
 //! `orgmap import`: read an export back.
 
 use std::io::BufReader;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -35,13 +35,15 @@ pub struct ImportArgs {
 }
 
 pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
+    const DOING: &str = "read the export";
     let lines = if args.file.as_os_str() == "-" {
-        backup::read(&mut std::io::stdin().lock())?
+        backup::read(&mut std::io::stdin().lock()).map_err(|err| err.at_file(DOING, Path::new("(stdin)")))?
     } else {
-        let file = std::fs::File::open(&args.file).map_err(|err| {
-            Error::usage(format!("cannot read {}: {err}", args.file.display()), "give the path of an export")
-        })?;
-        backup::read(&mut BufReader::new(file))?
+        if args.file.is_dir() {
+            return Err(Error::file(DOING, &args.file, std::io::Error::from_raw_os_error(libc::EISDIR)));
+        }
+        let file = std::fs::File::open(&args.file).map_err(|err| Error::file(DOING, &args.file, err))?;
+        backup::read(&mut BufReader::new(file)).map_err(|err| err.at_file(DOING, &args.file))?
     };
     let actor = ctx.actor()?;
     let store = ctx.store(Access::Write)?;

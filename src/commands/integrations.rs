@@ -94,7 +94,7 @@ pub fn run(ctx: &Ctx, args: IntegrationsArgs) -> Result<()> {
         };
         rows.add_row(vec![
             view.name.to_owned(),
-            crate::output::sanitize(view.display_name).into_owned(),
+            view.display_name.to_owned(),
             if view.supports_org_mapping { "enabled" } else { "-" }.to_owned(),
             view.discovery.to_owned(),
             configured,
@@ -122,7 +122,7 @@ fn show_one(ctx: &Ctx, view: &IntegrationView<'_>, integration: &Integration) ->
     );
     for (field, value) in [
         ("name", view.name.to_owned()),
-        ("display name", crate::output::sanitize(view.display_name).into_owned()),
+        ("display name", view.display_name.to_owned()),
         ("description", table::or_dash(integration.description.as_deref())),
         ("mapping", if view.supports_org_mapping { "enabled" } else { "not supported" }.to_owned()),
         ("discovery", view.discovery.to_owned()),

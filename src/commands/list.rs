@@ -9,8 +9,8 @@ use crate::context::Ctx;
 use crate::domain::Mapping;
 use crate::error::Result;
 use crate::ops::discovery::{Index, Upstream};
+use crate::output::table;
 use crate::output::views::{MappingView, OrgView, TestView, test_cell};
-use crate::output::{sanitize, table};
 use crate::store::{Access, ReadTx};
 
 /// List mappings
@@ -77,8 +77,9 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             && (!args.active || m.active)
     };
     let mut upstreams = Upstreams { tx: &*tx, indexes: HashMap::new() };
-    if ctx.printer.json && args.org.is_none() {
-        // Streamed, so that listing every mapping of a large store needs little memory.
+    if ctx.printer.json && args.org.is_none() && !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        // Streamed, so that listing every mapping of a large store needs little memory (on a
+        // terminal the printer's JSON, which escapes what a terminal would act on, is used).
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         out.write_all(b"[")?;
         let mut first = true;
@@ -159,7 +160,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             m.mapping_id.clone(),
             m.org_id.clone(),
             m.integration.clone(),
-            sanitize(&m.external_org_id).into_owned(),
+            m.external_org_id.clone(),
             table::or_dash(m.external_org_name.as_deref()),
             table::or_dash(m.label.as_deref()),
             table::yes_no(m.active).to_owned(),
@@ -192,7 +193,7 @@ fn unmapped(ctx: &Ctx, integration: &str) -> Result<()> {
     }
     let mut rows = table::new(&["ORG", "NAME"]);
     for org in &orgs {
-        rows.add_row(vec![org.id.clone(), sanitize(&org.name).into_owned()]);
+        rows.add_row(vec![org.id.clone(), org.name.clone()]);
     }
     ctx.printer.table(&rows)
 }

@@ -4,13 +4,13 @@ use clap::Args;
 
 use crate::context::Ctx;
 use crate::error::{Error, Result};
+use crate::output::table;
 use crate::output::views::{LookupView, MappingView, OrgView};
-use crate::output::{sanitize, table};
 
 /// Find the organizations mapped to an external organization
 ///
 /// For webhooks and alerts that name only the external ID. Exit 3 when no active mapping points
-/// at it.
+/// at it, 8 when only inactive organizations' mappings do (as from get).
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -43,7 +43,7 @@ pub fn run(ctx: &Ctx, args: LookupArgs) -> Result<()> {
     for (mapping, org) in &found {
         rows.add_row(vec![
             org.id.clone(),
-            sanitize(&org.name).into_owned(),
+            org.name.clone(),
             table::yes_no(org.active).to_owned(),
             mapping.mapping_id.clone(),
             table::or_dash(mapping.label.as_deref()),

@@ -218,11 +218,13 @@ pub enum BodyFormat {
 }
 
 /// How a list is split into pages.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Pagination {
-    #[default]
-    None,
+    None {
+        #[serde(default)]
+        on_short: OnShort,
+    },
     /// `?page=N`: stops after the total count or total pages when the answer gives them, else on a
     /// short or empty page.
     Page {
@@ -237,6 +239,8 @@ pub enum Pagination {
         total_count: Option<JsonPath>,
         #[serde(default)]
         total_pages: Option<JsonPath>,
+        #[serde(default)]
+        on_short: OnShort,
     },
     /// `?offset=N&limit=M`.
     Offset {
@@ -245,6 +249,8 @@ pub enum Pagination {
         limit: u64,
         #[serde(default)]
         total_count: Option<JsonPath>,
+        #[serde(default)]
+        on_short: OnShort,
     },
     /// `?after=<last id>`: the cursor is read from the last record of a page.
     Keyset {
@@ -254,11 +260,49 @@ pub enum Pagination {
         size: u64,
         #[serde(default = "default_cursor")]
         cursor: JsonPath,
+        #[serde(default)]
+        on_short: OnShort,
     },
     /// The next page's URL is in the answer (`@odata.nextLink`, `pageDetails.nextPageUrl`).
-    NextUrl { path: JsonPath },
+    NextUrl {
+        path: JsonPath,
+        #[serde(default)]
+        on_short: OnShort,
+    },
     /// The next page's URL is in a `Link: <…>; rel="next"` header.
-    LinkHeader,
+    LinkHeader {
+        #[serde(default)]
+        on_short: OnShort,
+    },
+}
+
+impl Default for Pagination {
+    fn default() -> Self {
+        Pagination::None { on_short: OnShort::default() }
+    }
+}
+
+impl Pagination {
+    /// What to do with a list that ends before the total its answers announce.
+    pub fn on_short(&self) -> OnShort {
+        match self {
+            Pagination::None { on_short }
+            | Pagination::Page { on_short, .. }
+            | Pagination::Offset { on_short, .. }
+            | Pagination::Keyset { on_short, .. }
+            | Pagination::NextUrl { on_short, .. }
+            | Pagination::LinkHeader { on_short } => *on_short,
+        }
+    }
+}
+
+/// What a list that is shorter (or longer) than announced is: an error, or a loud warning.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnShort {
+    #[default]
+    Fail,
+    Warn,
 }
 
 fn one() -> u64 {

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 
-pub use sanitize::sanitize;
+pub use sanitize::{sanitize, sanitize_lines};
 
 /// How results and messages reach the user.
 #[derive(Debug, Clone)]
@@ -32,7 +32,10 @@ impl Printer {
         let stdout = io::stdout();
         let mut out = io::BufWriter::new(stdout.lock());
         if io::stdout().is_terminal() {
-            serde_json::to_writer_pretty(&mut out, value)?;
+            // serde_json leaves C1 controls, bidi overrides and U+2028 raw; a terminal would act
+            // on them, a pipe reads them as the text they are.
+            let text = serde_json::to_string_pretty(value)?;
+            out.write_all(sanitize::escape_json_for_terminal(&text).as_bytes())?;
         } else {
             serde_json::to_writer(&mut out, value)?;
         }
@@ -41,8 +44,18 @@ impl Printer {
         Ok(())
     }
 
-    /// Prints a line of result on stdout.
+    /// Prints a line (or lines) of human-readable result on stdout, sanitised.
     pub fn line(&self, text: &str) -> Result<()> {
+        self.write_line(&sanitize_lines(text))
+    }
+
+    /// Prints one value as data (`get --field`, `discover --select`): exactly as it is in a pipe,
+    /// where a script reads it, sanitised on a terminal, where a person does.
+    pub fn value(&self, text: &str) -> Result<()> {
+        if io::stdout().is_terminal() { self.write_line(&sanitize(text)) } else { self.write_line(text) }
+    }
+
+    fn write_line(&self, text: &str) -> Result<()> {
         let mut out = io::stdout().lock();
         writeln!(out, "{text}")?;
         out.flush()?;
@@ -50,21 +63,21 @@ impl Printer {
     }
 
     /// Prints a table on stdout.
-    pub fn table(&self, table: &comfy_table::Table) -> Result<()> {
+    pub fn table(&self, table: &table::Table) -> Result<()> {
         self.line(&table.to_string())
     }
 
-    /// A status message on stderr, unless `-q`.
+    /// A status message on stderr, unless `-q`; sanitised.
     pub fn status(&self, text: &str) {
         if !self.quiet {
-            let _ = writeln!(io::stderr(), "{text}");
+            let _ = writeln!(io::stderr(), "{}", sanitize_lines(text));
         }
     }
 
-    /// A warning on stderr, always.
+    /// A warning on stderr, always; sanitised.
     pub fn warn(&self, text: &str) {
         let prefix = self.paint("warning:", "33");
-        let _ = writeln!(io::stderr(), "{prefix} {text}");
+        let _ = writeln!(io::stderr(), "{prefix} {}", sanitize_lines(text));
     }
 
     /// Wraps `text` in an ANSI colour when colour is on.

@@ -47,7 +47,7 @@ impl Progress for FetchProgress {
     }
 
     fn warn(&self, message: &str) {
-        self.bar.suspend(|| eprintln!("warning: {}", crate::output::sanitize(message)));
+        self.bar.suspend(|| eprintln!("warning: {}", crate::output::sanitize_lines(message)));
     }
 }
 

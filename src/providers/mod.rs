@@ -33,6 +33,8 @@ pub struct FetchError {
     pub timed_out: bool,
     /// The system could not be reached at all, and why.
     pub network: Option<Network>,
+    /// The integration's config asks for something impossible (a header value with a line break).
+    pub invalid_config: bool,
 }
 
 /// Why a system could not be reached.
@@ -58,7 +60,13 @@ impl FetchError {
             not_configured: false,
             timed_out: false,
             network: None,
+            invalid_config: false,
         }
+    }
+
+    /// The integration's config (or a value put into it) cannot make a valid request: exit 5.
+    pub fn config(message: impl Into<String>) -> Self {
+        FetchError { invalid_config: true, ..FetchError::new(message) }
     }
 
     pub fn not_configured(missing: impl Into<String>) -> Self {
@@ -78,6 +86,12 @@ impl FetchError {
                 missing: redactor.redact(&self.message),
             };
         }
+        if self.invalid_config {
+            return Error::Config {
+                message: format!("{integration}: {}", redactor.redact(&self.message)),
+                hint: self.hint.map(|h| redactor.redact(&h)),
+            };
+        }
         Error::External {
             integration: integration.to_owned(),
             message: redactor.redact(&self.message),
@@ -90,7 +104,8 @@ impl FetchError {
 pub trait Progress: Sync {
     fn update(&self, pages: u64, records: u64, total_pages: Option<u64>);
 
-    /// Something the person should know, such as a value withheld because it holds a secret.
+    /// Something a person must know about a fetch that still succeeded: a value withheld because
+    /// it holds a secret, or a list shorter than announced, accepted by `pagination.on_short = "warn"`.
     fn warn(&self, _message: &str) {}
 }
 

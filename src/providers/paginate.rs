@@ -1,11 +1,19 @@
 //! Walking a paginated list: page numbers, offsets, keyset cursors, next links in the body or in
 //! a `Link` header. When the total is known after the first page, the rest is fetched
 //! concurrently (bounded by the integration's `concurrency`); a page cap stops lists that loop.
+//!
+//! A list that stops early is the commonest failure of such walks (a 0-based API read from page
+//! 1 loses its first page without a sound), so every walk ends with a check: when the first answer
+//! announces a total — the configured `total_count` or `total_pages`, or a well-known field such
+//! as `totalElements` or `page.totalPages` — the records fetched must match it, a last page that
+//! is exactly full is probed once more, and a full keyset page must give a cursor. A list that
+//! fails the check is an error, or a warning with `pagination.on_short = "warn"`.
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures_util::stream::{self, StreamExt, TryStreamExt};
+use futures_util::stream::{self as futures_stream, StreamExt, TryStreamExt};
 use reqwest::Url;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -13,7 +21,7 @@ use serde_json::Value;
 use super::http::{Prepared, Session};
 use super::records::{self, first};
 use super::{FetchError, Progress};
-use crate::config::requests::{HttpSource, Pagination, RecordsSpec};
+use crate::config::requests::{HttpSource, OnShort, Pagination, RecordsSpec};
 use crate::domain::ExternalOrg;
 
 struct Walk<'s, 'a> {
@@ -22,7 +30,79 @@ struct Walk<'s, 'a> {
     progress: &'s dyn Progress,
     pages: AtomicU64,
     records: AtomicU64,
+    /// Records found on all pages, before `exclude`: what an announced total counts.
+    raw: AtomicU64,
     total_pages: Option<u64>,
+    /// The totals the first answer announced.
+    announced: OnceLock<Announced>,
+}
+
+/// A total that the first answer announced, and where it was read.
+#[derive(Debug, Clone, Default)]
+struct Announced {
+    count: Option<(u64, String)>,
+    pages: Option<(u64, String)>,
+}
+
+/// Fields that carry a list's total record count in common APIs (Pax8's `page.totalElements`,
+/// Datto's `pageDetails.totalCount`, Graph's `@odata.count`, IT Glue's `meta.total-count`), at the
+/// top of an answer or in one of [`CONTAINERS`]. Only numbers count.
+const COUNT_KEYS: [&str; 11] = [
+    "totalElements",
+    "totalCount",
+    "total_count",
+    "totalRecords",
+    "total_records",
+    "totalResults",
+    "total_results",
+    "record_count",
+    "recordCount",
+    "total-count",
+    "@odata.count",
+];
+const PAGE_KEYS: [&str; 4] = ["totalPages", "total_pages", "total-pages", "pageCount"];
+const CONTAINERS: [&str; 5] = ["page", "meta", "pagination", "pageDetails", "paging"];
+
+/// A well-known total in `body`: `(value, JSONPath)`.
+fn well_known(body: &Value, keys: &[&str], bare_total: bool) -> Option<(u64, String)> {
+    let object = body.as_object()?;
+    for key in keys {
+        if let Some(n) = object.get(*key).and_then(Value::as_u64) {
+            return Some((n, format!("$['{key}']")));
+        }
+    }
+    for container in CONTAINERS {
+        let Some(inner) = object.get(container).and_then(Value::as_object) else { continue };
+        let total = if bare_total { Some("total") } else { None };
+        for key in keys.iter().copied().chain(total) {
+            if let Some(n) = inner.get(key).and_then(Value::as_u64) {
+                return Some((n, format!("$.{container}['{key}']")));
+            }
+        }
+    }
+    None
+}
+
+/// What the first answer says about the whole list.
+fn announce(http: &HttpSource, body: &Value) -> Announced {
+    let configured = |path: Option<&crate::config::requests::JsonPath>| {
+        path.and_then(|p| number(Some(p), body).map(|n| (n, p.source.clone())))
+    };
+    let (count_path, pages_path) = match &http.pagination {
+        Pagination::Page { total_count, total_pages, .. } => (total_count.as_ref(), total_pages.as_ref()),
+        Pagination::Offset { total_count, .. } => (total_count.as_ref(), None),
+        _ => (None, None),
+    };
+    let mut announced = Announced { count: configured(count_path), pages: configured(pages_path) };
+    // A records path with a filter keeps only some of the records a total counts.
+    let guess = !http.records.path.source.contains('?');
+    if guess && announced.count.is_none() && count_path.is_none() {
+        announced.count = well_known(body, &COUNT_KEYS, true);
+    }
+    if guess && announced.pages.is_none() && pages_path.is_none() {
+        announced.pages = well_known(body, &PAGE_KEYS, false);
+    }
+    announced
 }
 
 /// One page: its organizations and how many records it had before `exclude` (for short-page
@@ -30,8 +110,11 @@ struct Walk<'s, 'a> {
 struct Page {
     orgs: Vec<ExternalOrg>,
     raw_count: u64,
+    /// The answer; when its records were read one by one, without them.
     body: Value,
     headers: HeaderMap,
+    /// The last record, when the records were read one by one (for a keyset cursor).
+    last: Option<Value>,
 }
 
 impl Walk<'_, '_> {
@@ -54,12 +137,24 @@ impl Walk<'_, '_> {
     }
 
     async fn get(&self, prepared: &Prepared) -> Result<Page, FetchError> {
-        let (body, headers) = self.session.fetch_json(prepared, true).await?;
-        let (orgs, raw_count) = self.extract(&prepared.url, &body)?;
+        let (headers, bytes) = self.session.fetch(prepared, true).await?;
+        let (body, orgs, raw_count, last) = match stream::records(&self.http.records, &bytes) {
+            Some(streamed) => streamed,
+            None => {
+                let body = self.session.answer_json(prepared, &headers, &bytes)?;
+                let (orgs, raw_count) = self.extract(&prepared.url, &body)?;
+                (body, orgs, raw_count, None)
+            }
+        };
+        drop(bytes);
         let pages = self.pages.fetch_add(1, Ordering::Relaxed) + 1;
+        if pages == 1 {
+            let _ = self.announced.set(announce(self.http, &body));
+        }
+        self.raw.fetch_add(raw_count, Ordering::Relaxed);
         let records = self.records.fetch_add(orgs.len() as u64, Ordering::Relaxed) + orgs.len() as u64;
         self.progress.update(pages, records, self.total_pages);
-        Ok(Page { orgs, raw_count, body, headers })
+        Ok(Page { orgs, raw_count, body, headers, last })
     }
 
     async fn get_with(&self, query: Vec<(String, String)>) -> Result<Page, FetchError> {
@@ -80,7 +175,7 @@ impl Walk<'_, '_> {
 
     /// Fetches the pages whose queries are given, `concurrency` at a time, in order.
     async fn fetch_many(&self, queries: Vec<Vec<(String, String)>>) -> Result<Vec<Page>, FetchError> {
-        stream::iter(queries.into_iter().map(|q| self.get_with(q)))
+        futures_stream::iter(queries.into_iter().map(|q| self.get_with(q)))
             .buffered(self.session.integration.concurrency)
             .try_collect()
             .await
@@ -103,13 +198,23 @@ pub async fn fetch_all(
 ) -> Result<Vec<ExternalOrg>, FetchError> {
     let first_request = session.prepare(&http.request(), &[])?;
     session.trust_origin(&first_request.url);
-    let mut walk =
-        Walk { session, http, progress, pages: AtomicU64::new(0), records: AtomicU64::new(0), total_pages: None };
+    let mut walk = Walk {
+        session,
+        http,
+        progress,
+        pages: AtomicU64::new(0),
+        records: AtomicU64::new(0),
+        raw: AtomicU64::new(0),
+        total_pages: None,
+        announced: OnceLock::new(),
+    };
     let cap = session.integration.max_pages;
     let mut orgs = Vec::new();
+    // Why the list may be short although its pages said nothing, found while walking.
+    let mut short: Option<String> = None;
     match &http.pagination {
-        Pagination::None => orgs = walk.get(&first_request).await?.orgs,
-        Pagination::Page { param, start, size_param, size, total_count, total_pages } => {
+        Pagination::None { .. } => orgs = walk.get(&first_request).await?.orgs,
+        Pagination::Page { param, start, size_param, size, total_count, total_pages, .. } => {
             let query = |page: u64| {
                 let mut q = vec![(param.clone(), page.to_string())];
                 if let (Some(name), Some(size)) = (size_param, size) {
@@ -131,7 +236,21 @@ pub async fn fetch_all(
                 walk.total_pages = Some(total);
                 let rest: Vec<_> = (1..total).map(|i| query(start + i)).collect();
                 for page in walk.fetch_many(rest).await? {
+                    last = page.raw_count;
                     orgs.extend(page.orgs);
+                }
+                // A last page that is exactly full may not be the last: ask for one more.
+                if let Some(size) = size.filter(|s| *s > 0 && last >= *s && total > 0)
+                    && walk.announced.get().and_then(|a| a.count.as_ref()).is_none()
+                {
+                    let beyond = walk.get_with(query(start + total)).await?;
+                    if beyond.raw_count > 0 {
+                        short = Some(format!(
+                            "the answers announced {total} pages, but page {} (after a full page of {size}) has {} more records",
+                            start + total,
+                            beyond.raw_count
+                        ));
+                    }
                 }
             } else {
                 let mut page = *start;
@@ -144,7 +263,7 @@ pub async fn fetch_all(
                 }
             }
         }
-        Pagination::Offset { offset_param, limit_param, limit, total_count } => {
+        Pagination::Offset { offset_param, limit_param, limit, total_count, .. } => {
             let query = |offset: u64| {
                 vec![(offset_param.clone(), offset.to_string()), (limit_param.clone(), limit.to_string())]
             };
@@ -174,7 +293,7 @@ pub async fn fetch_all(
                 }
             }
         }
-        Pagination::Keyset { param, size_param, size, cursor } => {
+        Pagination::Keyset { param, size_param, size, cursor, .. } => {
             let mut query: Vec<(String, String)> = size_param.iter().map(|n| (n.clone(), size.to_string())).collect();
             let mut pages = 0;
             let mut previous_cursor: Option<String> = None;
@@ -183,12 +302,13 @@ pub async fn fetch_all(
                 let page = walk.get_with(query.clone()).await?;
                 pages += 1;
                 let nodes = records::record_nodes(&http.records, &page.body).unwrap_or_default();
-                let next_cursor = nodes.last().and_then(|last| match first(cursor, last) {
+                let last_record = page.last.as_ref().or(nodes.last().copied());
+                let next_cursor = last_record.and_then(|last| match first(cursor, last) {
                     Some(Value::String(s)) => Some(s.clone()),
                     Some(Value::Number(n)) => Some(n.to_string()),
                     _ => None,
                 });
-                let short = page.raw_count < *size;
+                let short_page = page.raw_count < *size;
                 orgs.extend(page.orgs);
                 if next_cursor.is_some() && next_cursor == previous_cursor {
                     return Err(FetchError::new(format!(
@@ -198,26 +318,87 @@ pub async fn fetch_all(
                 }
                 previous_cursor = next_cursor.clone();
                 match next_cursor {
-                    Some(next) if !short => {
+                    Some(next) if !short_page => {
                         query.retain(|(k, _)| k != param);
                         query.push((param.clone(), next));
+                    }
+                    None if !short_page && *size > 0 => {
+                        short = Some(format!(
+                            "page {pages} was full ({size} records) but its last record has no cursor at {} to continue after",
+                            cursor.source
+                        ));
+                        break;
                     }
                     _ => break,
                 }
             }
         }
-        Pagination::NextUrl { path } => {
+        Pagination::NextUrl { path, .. } => {
             orgs = follow_links(&walk, first_request, |page| match first(path, &page.body) {
                 Some(Value::String(next)) if !next.trim().is_empty() => Some(next.trim().to_owned()),
                 _ => None,
             })
             .await?;
         }
-        Pagination::LinkHeader => {
+        Pagination::LinkHeader { .. } => {
             orgs = follow_links(&walk, first_request, |page| next_from_link_header(&page.headers)).await?;
         }
     }
+    walk.check_complete(short)?;
     Ok(orgs)
+}
+
+impl Walk<'_, '_> {
+    /// Fails (or warns, with `on_short = "warn"`) when the list fetched is not the one announced.
+    fn check_complete(&self, short: Option<String>) -> Result<(), FetchError> {
+        let raw = self.raw.load(Ordering::Relaxed);
+        let pages = self.pages.load(Ordering::Relaxed);
+        let announced = self.announced.get().cloned().unwrap_or_default();
+        let size = match &self.http.pagination {
+            Pagination::Page { size, .. } => *size,
+            Pagination::Offset { limit, .. } => Some(*limit),
+            Pagination::Keyset { size, .. } => Some(*size),
+            _ => None,
+        };
+        let got = format!("{raw} records in {pages} page{}", if pages == 1 { "" } else { "s" });
+        let problem = if let Some((count, path)) = &announced.count
+            && *count != raw
+        {
+            Some(format!("the list announced {count} records ({path}), but {got} were fetched"))
+        } else if let (Some((total, path)), Some(size)) = (&announced.pages, size.filter(|s| *s > 0))
+            && announced.count.is_none()
+            && raw <= total.saturating_sub(1) * size
+        {
+            Some(format!(
+                "the list announced {total} pages of up to {size} ({path}), so more than {} records, but {got} were fetched",
+                total.saturating_sub(1) * size
+            ))
+        } else {
+            short.map(|why| format!("{why}; {got} were fetched"))
+        };
+        let Some(problem) = problem else { return Ok(()) };
+        let mut hint = String::from("check pagination in integrations.toml against the API's documentation");
+        if let Pagination::Page { start, .. } = &self.http.pagination
+            && raw < announced.count.as_ref().map_or(u64::MAX, |(c, _)| *c)
+        {
+            hint = format!(
+                "check pagination.start: this list was read from page {start}; does the API count pages from {}?",
+                1 - (*start).min(1)
+            );
+        }
+        match self.http.pagination.on_short() {
+            OnShort::Fail => Err(FetchError::new(format!("the list is incomplete: {problem}")).with_hint(format!(
+                "{hint}; to accept such a list with a warning, set pagination.on_short = \"warn\""
+            ))),
+            OnShort::Warn => {
+                self.progress.warn(&format!(
+                    "{}: the list may be incomplete: {problem} (accepted: pagination.on_short = \"warn\")",
+                    self.session.integration.name
+                ));
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Follows next links until there are none; a link seen before, or the page cap, stops it with
@@ -284,6 +465,139 @@ fn next_from_link_header(headers: &HeaderMap) -> Option<String> {
         }
     }
     None
+}
+
+/// Reading a list answer record by record. Parsed whole, a list of 10^6 organizations took
+/// about 700 MB (each JSON object an ordered map with room to spare) before a single record was
+/// kept; read one record at a time into its organization, the same list peaks near the size of
+/// the answer plus the organizations kept. Only plain records paths (`$[*]`, `$.a.b[*]`) are read
+/// so; anything unexpected — another shape, a bad record, invalid JSON — returns `None`, and the
+/// answer is parsed whole to report it as before.
+mod stream {
+    use std::fmt;
+
+    use serde::Deserializer;
+    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Value};
+
+    use crate::config::requests::RecordsSpec;
+    use crate::domain::ExternalOrg;
+    use crate::providers::records;
+
+    /// The answer without its records, the organizations, how many records there were, and the
+    /// last record.
+    pub(super) type Streamed = (Value, Vec<ExternalOrg>, u64, Option<Value>);
+
+    /// The object keys leading to the records array of a plain path, or `None`.
+    fn segments(path: &str) -> Option<Vec<&str>> {
+        let inner = path.trim().strip_prefix('$')?.strip_suffix("[*]")?;
+        if inner.is_empty() {
+            return Some(Vec::new());
+        }
+        let keys: Vec<&str> = inner.strip_prefix('.')?.split('.').collect();
+        let plain = |k: &&str| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        keys.iter().all(plain).then_some(keys)
+    }
+
+    pub(super) fn records(spec: &RecordsSpec, body: &[u8]) -> Option<Streamed> {
+        let keys = segments(&spec.path.source)?;
+        let start = body.iter().find(|b| !b.is_ascii_whitespace())?;
+        if !matches!(start, b'[' | b'{') {
+            return None;
+        }
+        let mut state = State { spec, orgs: Vec::new(), raw: 0, last: None };
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        let rest = Level { keys: &keys, state: &mut state }.deserialize(&mut deserializer).ok()?;
+        deserializer.end().ok()?;
+        Some((rest, state.orgs, state.raw, state.last))
+    }
+
+    struct State<'s> {
+        spec: &'s RecordsSpec,
+        orgs: Vec<ExternalOrg>,
+        raw: u64,
+        last: Option<Value>,
+    }
+
+    /// One level of the path: the records array when no key is left, else an object.
+    struct Level<'k, 'a, 's> {
+        keys: &'k [&'k str],
+        state: &'a mut State<'s>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Level<'_, '_, '_> {
+        type Value = Value;
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+            if self.keys.is_empty() { deserializer.deserialize_seq(self) } else { deserializer.deserialize_map(self) }
+        }
+    }
+
+    impl<'de> Visitor<'de> for Level<'_, '_, '_> {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(if self.keys.is_empty() { "the records array" } else { "an object on the records path" })
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            if !self.keys.is_empty() {
+                return Err(de::Error::custom("not an object"));
+            }
+            let state = self.state;
+            while let Some(record) = seq.next_element::<Value>()? {
+                let org = records::to_org(state.spec, &record, state.raw as usize).map_err(de::Error::custom)?;
+                state.orgs.extend(org);
+                state.raw += 1;
+                state.last = Some(record);
+            }
+            Ok(Value::Array(Vec::new()))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let Some((key, deeper)) = self.keys.split_first() else {
+                return Err(de::Error::custom("not an array"));
+            };
+            let state = self.state;
+            let mut rest = Map::new();
+            let mut found = false;
+            while let Some(name) = map.next_key::<String>()? {
+                if name == *key {
+                    if found {
+                        // A repeated key: the whole parse decides which one counts.
+                        map.next_value::<IgnoredAny>()?;
+                        return Err(de::Error::custom("a repeated key on the records path"));
+                    }
+                    found = true;
+                    let value = map.next_value_seed(Level { keys: deeper, state: &mut *state })?;
+                    rest.insert(name, value);
+                } else {
+                    let value = map.next_value::<Value>()?;
+                    rest.insert(name, value);
+                }
+            }
+            if !found {
+                return Err(de::Error::custom("the records path is missing"));
+            }
+            Ok(Value::Object(rest))
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn only_plain_paths_are_streamed() {
+            assert_eq!(segments("$[*]"), Some(vec![]));
+            assert_eq!(segments("$.data[*]"), Some(vec!["data"]));
+            assert_eq!(segments("$.a.b-c[*]"), Some(vec!["a", "b-c"]));
+            assert_eq!(segments("$.data[?@.on][*]"), None);
+            assert_eq!(segments("$..data[*]"), None);
+            assert_eq!(segments("$.data"), None);
+            assert_eq!(segments("$['@odata'][*]"), None);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -113,7 +113,8 @@ fn xrefs_of(spec: &RecordsSpec, record: &Value) -> BTreeMap<String, String> {
                 Value::Number(n) if n.is_i64() || n.is_u64() => n.to_string(),
                 _ => return None,
             };
-            let usable = !id.is_empty() && id.chars().count() <= MAX_EXTERNAL_ID_LEN && !id.chars().any(char::is_control);
+            let usable =
+                !id.is_empty() && id.chars().count() <= MAX_EXTERNAL_ID_LEN && !id.chars().any(char::is_control);
             usable.then(|| (integration.clone(), id))
         })
         .collect()

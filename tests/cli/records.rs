@@ -17,8 +17,29 @@ fn nested(depth: usize) -> String {
 }
 
 /// The embedded store's tables, written directly: what an older orgmap or a damaged disk left.
-mod raw {
+pub mod raw {
     use redb::{Database, TableDefinition};
+
+    /// Writes `bytes` under `key` in one of the tables keyed by text.
+    pub fn put(store: &std::path::Path, table: &str, key: &str, bytes: &[u8]) {
+        let db = Database::open(store.join("orgmap.redb")).expect("open the store file");
+        let tx = db.begin_write().unwrap();
+        tx.open_table(TableDefinition::<&str, &[u8]>::new(table)).unwrap().insert(key, bytes).unwrap();
+        tx.commit().unwrap();
+    }
+
+    /// Appends `bytes` to the audit log.
+    pub fn put_audit(store: &std::path::Path, bytes: &[u8]) {
+        use redb::ReadableTable;
+        let db = Database::open(store.join("orgmap.redb")).expect("open the store file");
+        let tx = db.begin_write().unwrap();
+        {
+            let mut audit = tx.open_table(TableDefinition::<u64, &[u8]>::new("audit")).unwrap();
+            let next = audit.last().unwrap().map_or(1, |(key, _)| key.value() + 1);
+            audit.insert(next, bytes).unwrap();
+        }
+        tx.commit().unwrap();
+    }
 
     pub const MAPPINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("mappings");
     pub const BY_ORG: TableDefinition<&str, ()> = TableDefinition::new("by_org");

@@ -494,12 +494,39 @@ fn lookup_of_an_inactive_mapping_exits_3_and_include_inactive_finds_it() {
 }
 
 #[test]
-fn lookup_reports_that_the_org_is_inactive() {
+// Regression: lookup of an inactive organization's mapping exited 0 while get and set exit 8
+fn lookup_of_an_inactive_orgs_mapping_exits_8_like_get_and_include_inactive_lists_it() {
     let env = TestEnv::with_org();
     env.map("demo", "12345", "acme");
     env.ok(&["org", "deactivate", "acme"]);
-    let found = env.json(&["lookup", "demo", "12345"]);
+    let error = env.json_error(8, &["lookup", "demo", "12345"]);
+    assert_eq!(error["kind"], "org_inactive");
+    assert!(error["message"].as_str().unwrap().contains("'acme'"), "{error}");
+    env.fails(8, &["get", "demo", "--org", "acme"]);
+    let found = env.json(&["lookup", "demo", "12345", "--include-inactive"]);
     assert_eq!(found[0]["org"]["active"], false);
+}
+
+#[test]
+fn lookup_lists_only_the_active_orgs_when_another_org_is_inactive() {
+    let env = TestEnv::with_org();
+    env.ok(&["org", "add", "globex", "--name", "Globex"]);
+    env.map("demo", "12345", "acme");
+    env.ok(&["map", "demo", "12345", "--org", "globex", "--allow-shared"]);
+    env.ok(&["org", "deactivate", "acme"]);
+    let found = env.json(&["lookup", "demo", "12345"]);
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["org"]["id"], "globex");
+}
+
+#[test]
+// Regression: `get --field metadata.missing` said it "is not a field of a mapping"
+fn a_missing_metadata_key_is_named_with_the_keys_the_mapping_has() {
+    let env = TestEnv::with_org();
+    env.ok(&["map", "demo", "1", "--org", "acme", "--meta", "region=eu", "--meta", "tier=gold"]);
+    let error = env.json_error(5, &["get", "demo", "--org", "acme", "--field", "metadata.missing"]);
+    assert_eq!(error["message"], "invalid field: the mapping has no metadata key 'missing'");
+    assert_eq!(error["hint"], "its metadata keys: region, tier");
 }
 
 #[test]

@@ -145,9 +145,21 @@ pub fn lookup(
     let all = tx.mappings_of_external(integration, external_org_id)?;
     let inactive = all.iter().filter(|m| !m.active).count();
     let mut found = Vec::new();
+    // An inactive organization's mapping is not an active match: workflows get exit 8 for it, as
+    // from `get` and `set`.
+    let mut inactive_org = None;
     for mapping in all.into_iter().filter(|m| include_inactive || m.active) {
         let org = require_org(tx, &mapping.org_id)?;
+        if !include_inactive && !org.active {
+            inactive_org.get_or_insert(org.id);
+            continue;
+        }
         found.push((mapping, org));
+    }
+    if found.is_empty()
+        && let Some(org) = inactive_org
+    {
+        return Err(Error::OrgInactive { org });
     }
     if found.is_empty() {
         return Err(Error::NoLookupMatch {
@@ -186,6 +198,20 @@ pub fn field(mapping: &Mapping, name: &str) -> Result<Value> {
         Some(key) => mapping.metadata.get(key).cloned(),
         None => value.get(name).cloned(),
     };
+    if let Some(key) = name.strip_prefix("metadata.")
+        && found.is_none()
+    {
+        let keys: Vec<&str> = mapping.metadata.keys().map(String::as_str).collect();
+        return Err(Error::Invalid {
+            what: "field".into(),
+            message: format!("the mapping has no metadata key '{key}'"),
+            hint: Some(if keys.is_empty() {
+                "it has no metadata; add some with `orgmap edit MAPPING --meta K=V`".into()
+            } else {
+                format!("its metadata keys: {}", keys.join(", "))
+            }),
+        });
+    }
     found.ok_or_else(|| Error::Invalid {
         what: "field".into(),
         message: format!("'{name}' is not a field of a mapping"),

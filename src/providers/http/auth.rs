@@ -76,9 +76,15 @@ impl Session<'_> {
             .into_iter()
             .map(|(name, value)| {
                 let name = HeaderName::from_bytes(name.as_bytes())
-                    .map_err(|_| FetchError::new(format!("{name:?} is not a valid header name")))?;
-                let mut value = HeaderValue::from_str(&value)
-                    .map_err(|_| FetchError::new(format!("the value of header {name} is not valid in HTTP")))?;
+                    .map_err(|_| FetchError::config(format!("{name:?} is not a valid header name")))?;
+                let mut value = HeaderValue::from_str(&value).map_err(|_| {
+                    FetchError::config(format!(
+                        "the value of header {name} is not valid in HTTP (a line break or control character?)"
+                    ))
+                    .with_hint(
+                        "fix the auth headers in integrations.toml, or the secret or variable they are made from",
+                    )
+                })?;
                 value.set_sensitive(true);
                 Ok((name, value))
             })
@@ -146,7 +152,17 @@ impl Session<'_> {
         self.check_transport(&prepared, true)?;
         // Boxed: fetch_json may itself need the credentials this token is for.
         let (answer, _) = Box::pin(self.fetch_json(&prepared, false)).await.map_err(|err| {
-            let hint = if err.status.is_some_and(|s| s == 400 || s == 401 || s == 403) {
+            // OAuth2 servers answer 400 for a bad client or grant too, but a 400 or 415 that says
+            // something else is about the request's form (a JSON body expected, a parameter missing).
+            let about_credentials = ["invalid_client", "invalid_grant", "unauthorized_client", "unauthorized"]
+                .iter()
+                .any(|word| err.message.to_ascii_lowercase().contains(word));
+            let hint = if err.status.is_some_and(|s| s == 400 || s == 415) && !about_credentials {
+                Some(format!(
+                    "the token endpoint refused the request itself (its answer is above): check format (form or json), client_auth and params of [integrations.{}.auth]",
+                    self.integration.name
+                ))
+            } else if err.status.is_some_and(|s| s == 400 || s == 401 || s == 403) {
                 Some(format!(
                     "the token request was refused: check the credentials named under [integrations.{}.secrets]",
                     self.integration.name

@@ -16,7 +16,12 @@ impl Session<'_> {
     /// throttled and failed attempts, and returns the answer parsed as JSON with its headers.
     pub async fn fetch_json(&self, prepared: &Prepared, with_auth: bool) -> Result<(Value, HeaderMap), FetchError> {
         let (headers, body) = self.fetch(prepared, with_auth).await?;
-        parse_json(&body, &headers).map(|v| (v, headers)).map_err(|what| {
+        self.answer_json(prepared, &headers, &body).map(|v| (v, headers))
+    }
+
+    /// An answer fetched with [`Session::fetch`], parsed as JSON as [`Session::fetch_json`] does.
+    pub fn answer_json(&self, prepared: &Prepared, headers: &HeaderMap, body: &[u8]) -> Result<Value, FetchError> {
+        parse_json(body, headers).map_err(|what| {
             FetchError::new(format!("{}: {what}", self.shown(&prepared.url))).with_hint(
                 "check the base URL and the credentials: a wrong host or an expired login often answers with a web page",
             )
@@ -26,8 +31,21 @@ impl Session<'_> {
     /// Sends a request like [`Session::fetch_json`] and returns the successful answer's headers
     /// and body as they are.
     pub async fn fetch(&self, prepared: &Prepared, with_auth: bool) -> Result<(HeaderMap, Vec<u8>), FetchError> {
-        let attach = with_auth && self.may_carry_credentials(&prepared.url);
+        let has_auth = !matches!(self.integration.auth, None | Some(crate::config::requests::AuthSpec::None));
+        let attach = with_auth && has_auth && self.may_carry_credentials(&prepared.url);
         self.check_transport(prepared, attach)?;
+        for (name, value) in &prepared.headers {
+            // Caught here, or reqwest reports it only when sending, as if the network failed.
+            if HeaderName::from_bytes(name.as_bytes()).is_err() || HeaderValue::from_str(value).is_err() {
+                return Err(FetchError::config(format!(
+                    "header {name:?} cannot be sent: its name or value is not valid in HTTP (a line break or control character?)"
+                ))
+                .with_hint(format!(
+                    "fix headers.{name} of [integrations.{}] in integrations.toml, or the variable or secret it is made from",
+                    self.integration.name
+                )));
+            }
+        }
         let credentials: &[(HeaderName, HeaderValue)] = if attach { self.credentials().await? } else { &[] };
         let shown = self.shown(&prepared.url);
         let mut attempt = 0;
