@@ -25,6 +25,9 @@ _orgmap() {
             orgmap,completions)
                 cmd="orgmap__subcmd__completions"
                 ;;
+            orgmap,coverage)
+                cmd="orgmap__subcmd__coverage"
+                ;;
             orgmap,discover)
                 cmd="orgmap__subcmd__discover"
                 ;;
@@ -117,6 +120,9 @@ _orgmap() {
                 ;;
             orgmap__subcmd__help,completions)
                 cmd="orgmap__subcmd__help__subcmd__completions"
+                ;;
+            orgmap__subcmd__help,coverage)
+                cmd="orgmap__subcmd__help__subcmd__coverage"
                 ;;
             orgmap__subcmd__help,discover)
                 cmd="orgmap__subcmd__help__subcmd__discover"
@@ -287,7 +293,7 @@ _orgmap() {
 
     case "${cmd}" in
         orgmap)
-            opts="-q -v -h -V --config --store --json --quiet --verbose --no-input --color --help --version init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help"
+            opts="-q -v -h -V --config --store --json --quiet --verbose --no-input --color --help --version init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import coverage exclude include access store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -558,6 +564,40 @@ _orgmap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orgmap__subcmd__coverage)
+            opts="-q -v -h --integration --org --missing --check --config --store --json --quiet --verbose --no-input --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --integration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orgmap__subcmd__discover)
             opts="-s -q -v -h --search --refresh --offline --limit --select --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -787,7 +827,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__help)
-            opts="init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import exclude include access store completions help"
+            opts="init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import coverage exclude include access store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -871,6 +911,20 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__help__subcmd__coverage)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -27,9 +27,10 @@ Examples:
   orgmap get halopsa --org acme --json
   orgmap set halopsa 12345 --org acme --meta region=eu
 
-Exit codes: 0 ok, 2 usage, 3 not found, 4 ambiguous, 5 invalid, 6 permission denied,
-7 external system failed, 8 organization inactive, 9 store unavailable, 10 conflict,
-130 cancelled. The README documents each one.";
+Exit codes: 0 ok, 1 a bug, 2 usage, 3 not found, 4 ambiguous, 5 invalid, 6 permission
+denied, 7 external system failed, 8 organization inactive, 9 store unavailable, 10 conflict,
+11 file error, 12 coverage gaps found (coverage --check), 130 cancelled. The README documents
+each one.";
 
 /// orgmap's command line.
 #[derive(Debug, Parser)]
@@ -96,6 +97,7 @@ pub enum Command {
     Doctor(commands::doctor::DoctorArgs),
     Export(commands::export::ExportArgs),
     Import(commands::import::ImportArgs),
+    Coverage(commands::coverage::CoverageArgs),
     Exclude(commands::exclude::ExcludeArgs),
     Include(commands::exclude::IncludeArgs),
     #[command(subcommand)]
@@ -237,6 +239,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> crate::error::Result<u8> {
         Command::Export(args) => commands::export::run(ctx, args),
         Command::Import(args) => commands::import::run(ctx, args),
         Command::Exclude(args) => commands::exclude::exclude(ctx, args),
+        Command::Coverage(args) => return commands::coverage::run(ctx, args),
         Command::Include(args) => commands::exclude::include(ctx, args),
         Command::Doctor(args) => return commands::doctor::run(ctx, args),
         Command::Access(cmd) => commands::access::run(ctx, cmd),

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod audit;
 pub mod completions;
+pub mod coverage;
 pub mod discover;
 pub mod doctor;
 pub mod edit;

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod backup;
 pub mod connection;
+pub mod coverage;
 pub mod discovery;
 pub mod exclusions;
 pub mod mappings;

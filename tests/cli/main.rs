@@ -6,6 +6,7 @@ mod common;
 mod pg;
 
 mod concurrency;
+mod coverage;
 mod crash;
 mod fixture;
 mod prompt;
