@@ -55,6 +55,10 @@ struct OrgView<'a> {
     mapped_to: &'a [String],
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     extra: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    domains: &'a [String],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    xrefs: &'a std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -101,6 +105,11 @@ pub fn run(ctx: &Ctx, args: DiscoverArgs) -> Result<()> {
     let shown: Vec<&ExternalOrg> = found.iter().copied().take(args.limit.unwrap_or(usize::MAX)).collect();
     if let Origin::Stale(Some(reason)) = &listing.origin {
         ctx.printer.warn(&format!("{reason}; showing the list cached {} ago", human_age(listing.age())));
+    }
+    if let Some(note) = &listing.note
+        && !ctx.printer.json
+    {
+        ctx.printer.warn(note);
     }
     if args.select {
         let (id, _) = crate::prompt::external_org(integration, &listing.cache.organizations, &mapped)?;
@@ -154,7 +163,7 @@ fn print_json(
 ) -> Result<()> {
     let warning = match &listing.origin {
         Origin::Stale(Some(reason)) => Some(reason.as_str()),
-        _ => None,
+        _ => listing.note.as_deref(),
     };
     let view = ListingView {
         integration: &listing.cache.integration,
@@ -172,6 +181,8 @@ fn print_json(
                 active: o.active,
                 mapped_to: mapped.get(o.id.as_str()).map_or(&[], Vec::as_slice),
                 extra: o.extra.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                domains: &o.domains,
+                xrefs: &o.xrefs,
             })
             .collect(),
     };

@@ -436,7 +436,13 @@ fn autotask_lists_active_companies_with_a_filter_on_the_zone_host() {
     let active: Vec<Value> = fixture_apis::autotask_companies().into_iter().filter(|c| c["isActive"] == true).collect();
     let expected: Vec<Expected> = active.iter().map(|c| expected(&c["id"], &c["companyName"], true)).collect();
     assert_eq!(expected.len(), 1260);
-    case.discovers(&expected);
+    let listing = case.discovers(&expected);
+    for (org, raw) in listing["organizations"].as_array().unwrap().iter().zip(&active) {
+        match raw["webAddress"].as_str().filter(|w| !w.is_empty()) {
+            Some(website) => assert_eq!(org["domains"], serde_json::json!([website.to_lowercase()]), "{org}"),
+            None => assert!(org.get("domains").is_none(), "{org}"),
+        }
+    }
     let requests = case.api.take_list_requests();
     assert_eq!(requests.len(), 3, "{requests:?}");
     assert!(requests[0].to_ascii_lowercase().starts_with("/atservicesrest/v1.0/companies/query?"), "{requests:?}");
@@ -490,6 +496,10 @@ fn datto_rmm_lists_sites_by_uid_from_page_zero_without_deleted_devices() {
     let listing = case.discovers(&expected);
     for (org, raw) in listing["organizations"].as_array().unwrap().iter().zip(&sites) {
         assert_eq!(org["extra"]["site_id"], raw["id"], "the integer site ID is kept");
+        match raw["autotaskCompanyId"].as_u64() {
+            Some(company) => assert_eq!(org["xrefs"]["autotask"], company.to_string(), "the Autotask company is kept"),
+            None => assert!(org.get("xrefs").is_none(), "{org}"),
+        }
     }
     assert_eq!(case.api.token_requests(), 1);
     let pages = queries(&case.api.take_list_requests());

@@ -525,6 +525,13 @@ pub fn autotask_companies() -> Vec<Value> {
                 "companyNumber": format!("{i}"),
                 "companyType": 1,
                 "isActive": i % 10 != 7,
+                // Most companies have a website, written as people write them.
+                "webAddress": match i % 4 {
+                    0 => Value::String(format!("https://www.at-company-{i}.example/")),
+                    1 => Value::String(format!("at-company-{i}.example")),
+                    2 => Value::String(String::new()),
+                    _ => Value::Null,
+                },
             })
         })
         .collect()
@@ -731,6 +738,9 @@ pub fn datto_sites() -> Vec<Value> {
                 "accountUid": "fixture-acct",
                 "name": format!("Datto Site {i:03}"),
                 "onDemand": false,
+                // Sites linked to an Autotask company carry its ID.
+                "autotaskCompanyId": if i % 3 == 0 { Value::from(29_683_000 + 2 * i) } else { Value::Null },
+                "autotaskCompanyName": if i % 3 == 0 { Value::String(format!("AT Company {i:04}")) } else { Value::Null },
             })
         })
         .collect();
