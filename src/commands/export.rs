@@ -1,12 +1,12 @@
 //! `orgmap export`: the whole store as JSON lines.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::context::Ctx;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ops::backup;
 use crate::store::Access;
 
@@ -40,7 +40,9 @@ pub enum ExportFormat {
 pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
     let store = ctx.store(Access::Read)?;
     let counts = match &args.output {
-        Some(path) => write_file(path, |out| backup::export(&*store, out))?,
+        Some(path) => {
+            crate::output::files::write_atomically(path, "write the export to", |out| backup::export(&*store, out))?
+        }
         None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
             // A person reads it: C1 controls and line separators are escaped, as by --json.
             let mut buffer = Vec::new();
@@ -61,28 +63,4 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
         counts.orgs, counts.mappings, counts.access, counts.audit
     ));
     Ok(())
-}
-
-/// Writes a file whole or not at all: into a temporary file (mode 0600: a backup is for its owner
-/// only) in the same directory, renamed over `path` only once everything is written and synced.
-/// A full disk leaves `path` as it was.
-fn write_file<T>(path: &Path, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
-    const DOING: &str = "write the export to";
-    if path.is_dir() {
-        return Err(Error::file(DOING, path, std::io::Error::from_raw_os_error(libc::EISDIR)));
-    }
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let temp = tempfile::Builder::new()
-        .prefix(".orgmap-export-")
-        .tempfile_in(dir)
-        .map_err(|err| Error::file(DOING, path, err))?;
-    let mut out = std::io::BufWriter::new(temp);
-    let value = write(&mut out).map_err(|err| err.at_file(DOING, path))?;
-    let temp = out.into_inner().map_err(|err| Error::file(DOING, path, err.into_error()))?;
-    temp.as_file().sync_all().map_err(|err| Error::file(DOING, path, err))?;
-    temp.persist(path).map_err(|err| Error::file(DOING, path, err.error))?;
-    Ok(value)
 }

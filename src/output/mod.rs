@@ -1,5 +1,6 @@
 //! Everything orgmap shows: results on stdout (tables or JSON), chatter on stderr.
 
+pub mod files;
 pub mod keys;
 pub mod picker;
 pub mod progress;
