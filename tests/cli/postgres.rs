@@ -69,6 +69,9 @@ fn succeeded(out: &Output, what: &str) -> String {
 
 #[test]
 fn a_reader_role_may_read_discover_and_test_but_every_change_exits_6_whatever_the_store_grants() {
+    if crate::pg::skip() {
+        return;
+    }
     let team = Team::new();
     let id = team.env.map("demo", "12345", "acme");
     let listed = team.env.map("listed", "12345", "acme");
@@ -129,6 +132,9 @@ fn a_reader_role_may_read_discover_and_test_but_every_change_exits_6_whatever_th
 
 #[test]
 fn the_server_refuses_a_reader_that_writes_around_orgmap() {
+    if crate::pg::skip() {
+        return;
+    }
     let team = Team::new();
     let (url, _) = crate::pg::server();
     let mut config: postgres::Config = url.parse().unwrap();
@@ -155,6 +161,9 @@ fn the_server_refuses_a_reader_that_writes_around_orgmap() {
 
 #[test]
 fn a_manager_role_changes_the_store_and_the_audit_records_actor_and_database_role() {
+    if crate::pg::skip() {
+        return;
+    }
     let team = Team::new();
     let out = team.manager(&["map", "demo", "4242", "--org", "acme", "--json"]);
     let created: Value = serde_json::from_str(&succeeded(&out, "map")).unwrap();
@@ -169,6 +178,9 @@ fn a_manager_role_changes_the_store_and_the_audit_records_actor_and_database_rol
 
 #[test]
 fn init_on_postgres_prints_the_role_setup_and_applying_it_twice_is_harmless() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::on(Backend::Postgres);
     let prefix = env.db().role_prefix();
     let printed = env.ok(&["init", "--role-prefix", &prefix]);
@@ -195,6 +207,9 @@ fn init_on_postgres_prints_the_role_setup_and_applying_it_twice_is_harmless() {
 
 #[test]
 fn the_embedded_store_has_no_database_roles() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::initialized_on(Backend::Redb);
     let stderr = env.fails(2, &["store", "roles"]);
     assert!(stderr.contains("orgmap access"), "{stderr}");
@@ -203,6 +218,9 @@ fn the_embedded_store_has_no_database_roles() {
 
 #[test]
 fn a_store_newer_than_this_orgmap_is_refused_and_an_older_one_asks_for_migrate() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::initialized_on(Backend::Postgres);
     let out = env.json(&["store", "migrate"]);
     assert_eq!(out["outcome"], "unchanged", "{out}");
@@ -222,6 +240,9 @@ fn a_store_newer_than_this_orgmap_is_refused_and_an_older_one_asks_for_migrate()
 
 #[test]
 fn migrate_and_every_command_on_a_database_without_a_store_say_to_run_init() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::on(Backend::Postgres);
     for args in [&["store", "migrate"][..], &["org", "list"], &["get", "demo", "--org", "acme"]] {
         let error = env.json_error(9, args);
@@ -236,6 +257,9 @@ fn migrate_and_every_command_on_a_database_without_a_store_say_to_run_init() {
 
 #[test]
 fn an_unreachable_server_exits_9_naming_the_host_and_never_the_password() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::on(Backend::Postgres);
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -262,6 +286,9 @@ fn an_unreachable_server_exits_9_naming_the_host_and_never_the_password() {
 
 #[test]
 fn a_wrong_password_exits_9_and_says_where_the_password_came_from() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::initialized_on(Backend::Postgres);
     let out = env.cmd().env("PGPASSWORD", "wrong-password-xyz").args(["org", "list"]).output().unwrap();
     assert_eq!(out.status.code(), Some(9));
@@ -273,6 +300,9 @@ fn a_wrong_password_exits_9_and_says_where_the_password_came_from() {
 
 #[test]
 fn a_password_in_the_url_or_the_config_url_is_refused_and_not_echoed() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::on(Backend::Postgres);
     let with_password = env.db().url.replacen("orgmap_test@", "orgmap_test:hunter2pw@", 1);
     let out = env.cmd().env("ORGMAP_STORE", &with_password).args(["org", "list"]).output().unwrap();
@@ -287,6 +317,9 @@ fn a_password_in_the_url_or_the_config_url_is_refused_and_not_echoed() {
 
 #[test]
 fn the_password_may_come_from_pgpass_or_a_secret_named_in_the_config() {
+    if crate::pg::skip() {
+        return;
+    }
     use std::os::unix::fs::PermissionsExt;
     let env = TestEnv::initialized_on(Backend::Postgres);
     let db = env.db();
@@ -318,6 +351,9 @@ fn the_password_may_come_from_pgpass_or_a_secret_named_in_the_config() {
 
 #[test]
 fn an_edit_from_a_stale_read_is_refused_with_who_changed_it_and_when() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::initialized_on(Backend::Postgres);
     env.ok(&["org", "add", "acme", "--name", "Acme"]);
     let id = env.map("demo", "100", "acme");
@@ -356,6 +392,9 @@ fn in_parallel(
 
 #[test]
 fn sixteen_processes_setting_fifty_mappings_each_create_800_with_800_audit_events() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::initialized_on(Backend::Postgres);
     {
         let store = env.open_store(orgmap::store::Access::Write);
@@ -409,6 +448,9 @@ fn sixteen_processes_setting_fifty_mappings_each_create_800_with_800_audit_event
 
 #[test]
 fn concurrent_first_sets_of_one_org_and_integration_create_exactly_one_mapping() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::initialized_on(Backend::Postgres);
     env.ok(&["org", "add", "acme", "--name", "Acme"]);
     let outputs = in_parallel(
@@ -459,6 +501,9 @@ fn import(env: &TestEnv, file: &std::path::Path) -> HashSet<String> {
 
 #[test]
 fn export_import_moves_a_store_from_redb_to_postgres_and_back_with_nothing_lost() {
+    if crate::pg::skip() {
+        return;
+    }
     let source = TestEnv::initialized_on(Backend::Redb);
     source.ok(&["org", "add", "acme", "--name", "Acme Corp"]);
     source.ok(&["org", "add", "globex", "--name", "Globex \"Intl\" ünïcode"]);
@@ -510,6 +555,9 @@ fn export_import_moves_a_store_from_redb_to_postgres_and_back_with_nothing_lost(
 
 #[test]
 fn a_writer_held_too_long_makes_other_writers_give_up_with_exit_9_while_readers_go_on() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::initialized_on(Backend::Postgres);
     env.ok(&["org", "add", "acme", "--name", "Acme"]);
     env.map("demo", "100", "acme");
@@ -537,6 +585,9 @@ fn a_writer_held_too_long_makes_other_writers_give_up_with_exit_9_while_readers_
 
 #[test]
 fn rows_that_do_not_read_back_as_records_are_a_damaged_store_never_a_crash() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::initialized_on(Backend::Postgres);
     env.ok(&["org", "add", "acme", "--name", "Acme"]);
     let id = env.map("demo", "100", "acme");
@@ -566,6 +617,9 @@ fn rows_that_do_not_read_back_as_records_are_a_damaged_store_never_a_crash() {
 
 #[test]
 fn init_finishes_a_store_that_lost_its_first_grant_and_only_then() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::initialized_on(Backend::Postgres);
     assert_eq!(env.json(&["init"])["outcome"], "unchanged");
     env.db().sql("DELETE FROM orgmap.access");
@@ -576,6 +630,9 @@ fn init_finishes_a_store_that_lost_its_first_grant_and_only_then() {
 
 #[test]
 fn a_server_that_asks_for_a_password_none_was_found_for_is_not_retried() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::initialized_on(Backend::Postgres);
     let out = env.cmd().env_remove("PGPASSWORD").args(["org", "list"]).output().unwrap();
     assert_eq!(out.status.code(), Some(9));
@@ -587,6 +644,9 @@ fn a_server_that_asks_for_a_password_none_was_found_for_is_not_retried() {
 
 #[test]
 fn an_import_holding_what_postgres_cannot_store_is_refused_before_anything_is_written() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::initialized_on(Backend::Postgres);
     let before = env.state();
     let file = env.path().join("nul.jsonl");
@@ -607,6 +667,9 @@ fn an_import_holding_what_postgres_cannot_store_is_refused_before_anything_is_wr
 
 #[test]
 fn times_finer_than_a_microsecond_import_once_and_then_stay_unchanged() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::initialized_on(Backend::Postgres);
     let export = env.ok(&["export"]);
     let header = export.lines().next().unwrap();
@@ -647,6 +710,9 @@ fn as_tls_role(env: &TestEnv, url: &str) -> Output {
 
 #[test]
 fn tls_is_used_when_the_server_offers_it_and_checked_against_the_authority_given() {
+    if crate::pg::skip() {
+        return;
+    }
     let (env, url) = tls_store();
     let ca = std::env::var("ORGMAP_TEST_POSTGRES_CA").expect("ORGMAP_TEST_POSTGRES_CA, set by scripts/with-postgres");
 
@@ -677,6 +743,9 @@ fn tls_is_used_when_the_server_offers_it_and_checked_against_the_authority_given
 
 #[test]
 fn url_parameters_other_than_tls_reach_the_server_as_written() {
+    if crate::pg::skip() {
+        return;
+    }
     let env = TestEnv::initialized_on(Backend::Postgres);
     let url = format!("{}?options=-c%20statement_timeout%3D4321&sslmode=prefer&connect_timeout=5", env.db().url);
     let out = env.cmd().env("ORGMAP_STORE", &url).args(["access", "list", "--json"]).output().unwrap();
