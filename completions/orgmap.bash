@@ -19,6 +19,9 @@ _orgmap() {
             orgmap,access)
                 cmd="orgmap__subcmd__access"
                 ;;
+            orgmap,apply)
+                cmd="orgmap__subcmd__apply"
+                ;;
             orgmap,audit)
                 cmd="orgmap__subcmd__audit"
                 ;;
@@ -82,6 +85,9 @@ _orgmap() {
             orgmap,store)
                 cmd="orgmap__subcmd__store"
                 ;;
+            orgmap,suggest)
+                cmd="orgmap__subcmd__suggest"
+                ;;
             orgmap,test)
                 cmd="orgmap__subcmd__test"
                 ;;
@@ -114,6 +120,9 @@ _orgmap() {
                 ;;
             orgmap__subcmd__help,access)
                 cmd="orgmap__subcmd__help__subcmd__access"
+                ;;
+            orgmap__subcmd__help,apply)
+                cmd="orgmap__subcmd__help__subcmd__apply"
                 ;;
             orgmap__subcmd__help,audit)
                 cmd="orgmap__subcmd__help__subcmd__audit"
@@ -178,6 +187,9 @@ _orgmap() {
             orgmap__subcmd__help,store)
                 cmd="orgmap__subcmd__help__subcmd__store"
                 ;;
+            orgmap__subcmd__help,suggest)
+                cmd="orgmap__subcmd__help__subcmd__suggest"
+                ;;
             orgmap__subcmd__help,test)
                 cmd="orgmap__subcmd__help__subcmd__test"
                 ;;
@@ -204,6 +216,9 @@ _orgmap() {
                 ;;
             orgmap__subcmd__help__subcmd__org,edit)
                 cmd="orgmap__subcmd__help__subcmd__org__subcmd__edit"
+                ;;
+            orgmap__subcmd__help__subcmd__org,import)
+                cmd="orgmap__subcmd__help__subcmd__org__subcmd__import"
                 ;;
             orgmap__subcmd__help__subcmd__org,list)
                 cmd="orgmap__subcmd__help__subcmd__org__subcmd__list"
@@ -235,6 +250,9 @@ _orgmap() {
             orgmap__subcmd__org,help)
                 cmd="orgmap__subcmd__org__subcmd__help"
                 ;;
+            orgmap__subcmd__org,import)
+                cmd="orgmap__subcmd__org__subcmd__import"
+                ;;
             orgmap__subcmd__org,list)
                 cmd="orgmap__subcmd__org__subcmd__list"
                 ;;
@@ -258,6 +276,9 @@ _orgmap() {
                 ;;
             orgmap__subcmd__org__subcmd__help,help)
                 cmd="orgmap__subcmd__org__subcmd__help__subcmd__help"
+                ;;
+            orgmap__subcmd__org__subcmd__help,import)
+                cmd="orgmap__subcmd__org__subcmd__help__subcmd__import"
                 ;;
             orgmap__subcmd__org__subcmd__help,list)
                 cmd="orgmap__subcmd__org__subcmd__help__subcmd__list"
@@ -293,7 +314,7 @@ _orgmap() {
 
     case "${cmd}" in
         orgmap)
-            opts="-q -v -h -V --config --store --json --quiet --verbose --no-input --color --help --version init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import coverage exclude include access store completions help"
+            opts="-q -v -h -V --config --store --json --quiet --verbose --no-input --color --help --version init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -473,6 +494,36 @@ _orgmap() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__apply)
+            opts="-q -v -h --dry-run --min-confidence --skip-conflicts --allow-shared --config --store --json --quiet --verbose --no-input --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --min-confidence)
+                    COMPREPLY=($(compgen -W "high medium low" -- "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -827,7 +878,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__help)
-            opts="init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import coverage exclude include access store completions help"
+            opts="init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -885,6 +936,20 @@ _orgmap() {
         orgmap__subcmd__help__subcmd__access__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__help__subcmd__apply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1135,7 +1200,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__help__subcmd__org)
-            opts="add list show rename edit deactivate activate"
+            opts="add list show rename edit import deactivate activate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1191,6 +1256,20 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__help__subcmd__org__subcmd__edit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__help__subcmd__org__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1305,6 +1384,20 @@ _orgmap() {
         orgmap__subcmd__help__subcmd__store__subcmd__roles)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__help__subcmd__suggest)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1563,7 +1656,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__org)
-            opts="-q -v -h --config --store --json --quiet --verbose --no-input --color --help add list show rename edit deactivate activate help"
+            opts="-q -v -h --config --store --json --quiet --verbose --no-input --color --help add list show rename edit import deactivate activate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1725,7 +1818,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__org__subcmd__help)
-            opts="add list show rename edit deactivate activate help"
+            opts="add list show rename edit import deactivate activate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1808,6 +1901,20 @@ _orgmap() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        orgmap__subcmd__org__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         orgmap__subcmd__org__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1843,6 +1950,36 @@ _orgmap() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__org__subcmd__import)
+            opts="-q -v -h --dry-run --include-inactive --search --refresh --config --store --json --quiet --verbose --no-input --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2123,6 +2260,40 @@ _orgmap() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        orgmap__subcmd__suggest)
+            opts="-q -v -h --org --plan --allow-shared --include-inactive --refresh --offline --config --store --json --quiet --verbose --no-input --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

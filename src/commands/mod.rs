@@ -2,6 +2,7 @@
 //! parses, calls the domain and hands a view to the printer.
 
 pub mod access;
+pub mod apply;
 pub mod audit;
 pub mod completions;
 pub mod coverage;
@@ -21,6 +22,7 @@ pub mod org;
 pub mod refresh;
 pub mod set;
 pub mod store;
+pub mod suggest;
 pub mod test;
 pub mod unmap;
 

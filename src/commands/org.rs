@@ -5,8 +5,10 @@ use clap::{Args, Subcommand};
 use crate::context::Ctx;
 use crate::domain::Org;
 use crate::error::Result;
+use crate::ops::discovery::{self, DiscoverOptions};
 use crate::ops::orgs::OrgDetails;
 use crate::ops::{self, Change};
+use crate::output::progress::FetchProgress;
 use crate::output::sanitize;
 use crate::output::table::{self, or_dash, yes_no};
 use crate::output::views::{MappingView, OrgChangeView, OrgDetailView, OrgView, TestView, test_cell};
@@ -35,6 +37,18 @@ pub enum OrgCommand {
   orgmap org edit acme --alias \"Acme Holdings\" --remove-domain old-acme.com
   orgmap org edit acme --name \"Acme Corporation\"")]
     Edit(EditArgs),
+    /// Create an organization, with its mapping, for each external organization of a system of
+    /// record that no organization maps yet
+    ///
+    /// IDs are slugs of the names ("Acme Corp, Inc." → acme-corp; -2, -3 … when taken); external
+    /// organizations whose name an organization already has (or as an alias) are left out, to be
+    /// matched with `orgmap suggest` instead of duplicated. One transaction, audited as one
+    /// org.import; running it again creates nothing new.
+    #[command(after_help = "Examples:
+  orgmap org import halopsa --dry-run
+  orgmap org import halopsa
+  orgmap org import halopsa --search \"dental\" --include-inactive")]
+    Import(ImportArgs),
     /// Deactivate an organization: workflows can no longer use its mappings
     #[command(after_help = "Examples:\n  orgmap org deactivate acme")]
     Deactivate(OrgRef),
@@ -56,6 +70,24 @@ pub struct AddArgs {
     /// A former or trading name (repeatable)
     #[arg(long = "alias", value_name = "NAME")]
     pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The integration to import from (the system of record, such as the PSA)
+    pub integration: String,
+    /// Show what would be created without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also import external organizations the integration lists as inactive
+    #[arg(long)]
+    pub include_inactive: bool,
+    /// Only external organizations whose ID or name contains TEXT
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Fetch the integration's list even when the cached one is fresh
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]
@@ -124,11 +156,79 @@ pub fn run(ctx: &Ctx, command: OrgCommand) -> Result<()> {
             let change = ops::orgs::rename_org(&*store, &ctx.actor()?, &args.id, &args.name)?;
             report_change(ctx, &change)
         }
+        OrgCommand::Import(args) => import(ctx, args),
         OrgCommand::Deactivate(args) => set_active(ctx, &args.id, false),
         OrgCommand::Activate(args) => set_active(ctx, &args.id, true),
         OrgCommand::List(args) => list(ctx, args),
         OrgCommand::Show(args) => show(ctx, &args.id),
     }
+}
+
+/// `org import`: organizations for the external organizations of a system of record.
+fn import(ctx: &Ctx, args: ImportArgs) -> Result<()> {
+    let config = ctx.config()?;
+    let integration = config.mapping_integration(&args.integration)?;
+    let progress = FetchProgress::new(&integration.display_name, "pages", ctx.show_progress());
+    let options = DiscoverOptions { refresh: args.refresh, offline: false };
+    let listing = discovery::discover(&ctx.opener(), integration, options, &ctx.fetcher(&progress))?;
+    progress.finish();
+    if let discovery::Origin::Stale(Some(reason)) = &listing.origin {
+        ctx.printer.warn(&format!("{reason}; importing from the list cached earlier"));
+    }
+    let mut listed: Vec<_> = match &args.search {
+        Some(query) => discovery::search(&listing.cache.organizations, query).into_iter().cloned().collect(),
+        None => listing.cache.organizations.clone(),
+    };
+    let inactive = listed.iter().filter(|o| !o.active).count();
+    if !args.include_inactive {
+        listed.retain(|o| o.active);
+    }
+    let store = ctx.store(Access::Write)?;
+    let plan = ops::bootstrap::import_orgs(&*store, &ctx.actor()?, &args.integration, &listed, args.dry_run)?;
+    drop(store);
+    if ctx.printer.json {
+        return ctx.printer.json(&plan);
+    }
+    if !plan.create.is_empty() {
+        let mut rows = table::new(&["ORG", "NAME", "EXTERNAL ID", "MAPPING"]);
+        for planned in &plan.create {
+            rows.add_row(vec![
+                planned.org_id.clone(),
+                planned.name.clone(),
+                planned.external_org_id.clone(),
+                planned.mapping_id.clone().unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        ctx.printer.table(&rows)?;
+    }
+    for skipped in &plan.skipped {
+        ctx.printer.warn(&format!(
+            "left out {} {}: {}",
+            skipped.external_org_id,
+            skipped.name.as_deref().map(|n| format!("\"{n}\"")).unwrap_or_default(),
+            skipped.reason
+        ));
+    }
+    let verb = if plan.applied {
+        "created"
+    } else if args.dry_run {
+        "would create"
+    } else {
+        "created"
+    };
+    ctx.printer.status(&format!(
+        "{verb} {} organization(s) with their {} mapping(s); {} already mapped, {} left out{}",
+        plan.create.len(),
+        args.integration,
+        plan.already_mapped,
+        plan.skipped.len(),
+        if args.include_inactive || inactive == 0 {
+            String::new()
+        } else {
+            format!(", {inactive} inactive upstream not imported (--include-inactive)")
+        }
+    ));
+    Ok(())
 }
 
 fn set_active(ctx: &Ctx, id: &str, active: bool) -> Result<()> {

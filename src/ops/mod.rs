@@ -8,12 +8,14 @@
 
 pub mod access;
 pub mod backup;
+pub mod bootstrap;
 pub mod connection;
 pub mod coverage;
 pub mod discovery;
 pub mod exclusions;
 pub mod mappings;
 pub mod orgs;
+pub mod reconcile;
 pub mod verify;
 
 use crate::domain::{AuditEvent, Outcome};

@@ -46,7 +46,7 @@ fn normalise_domain_argument(text: &str) -> Result<String> {
     let domain = text.trim().trim_end_matches('.').to_ascii_lowercase();
     let domain = domain.strip_prefix("www.").unwrap_or(&domain).to_owned();
     validate_domain(&domain)?;
-    if is_public_mail_domain(&domain) {
+    if crate::matching::is_public_mail_domain(&domain) || crate::matching::is_tenant_domain(&domain) {
         return Err(Error::Invalid {
             what: "domain".into(),
             message: format!("{domain} is a public mail or tenant domain, shared by many organizations"),
@@ -54,10 +54,6 @@ fn normalise_domain_argument(text: &str) -> Result<String> {
         });
     }
     Ok(domain)
-}
-
-fn is_public_mail_domain(_domain: &str) -> bool {
-    false
 }
 
 /// Adds an organization; adding one that exists with the same name (and no new details)
