@@ -92,7 +92,9 @@ fn check_store(ctx: &Ctx, findings: &mut Vec<Finding>) -> Result<bool> {
                 Some(hint) => format!("{err}; {hint}"),
                 None => err.to_string(),
             };
-            findings.push(finding("store", "opens", Status::Error, detail));
+            // A store that is not there is not damaged: it says to run init, whatever the backend.
+            let check = if matches!(err, crate::error::Error::StoreMissing { .. }) { "exists" } else { "opens" };
+            findings.push(finding("store", check, Status::Error, detail));
             return Ok(false);
         }
     };
@@ -227,7 +229,7 @@ pub fn run(ctx: &Ctx, args: DoctorArgs) -> Result<u8> {
     }
     let broken = |area: &str| findings.iter().any(|f| f.area == area && f.status == Status::Error);
     if broken("store") {
-        let missing = matches!(ctx.location(), Ok(crate::store::Location::Redb(path)) if !path.exists());
+        let missing = findings.iter().any(|f| f.check == "exists" && f.status == Status::Error);
         ctx.printer.status(if missing {
             "there is no store yet: create it with `orgmap init`"
         } else {
