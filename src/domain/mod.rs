@@ -130,7 +130,55 @@ pub struct Exclusion {
     pub created_by: String,
 }
 
+impl Org {
+    /// A new active organization made by `actor` at `at`, without domains or aliases.
+    pub fn new(id: &str, name: &str, actor: &str, at: Timestamp) -> Org {
+        Org {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            active: true,
+            domains: Vec::new(),
+            aliases: Vec::new(),
+            created_at: at,
+            created_by: actor.to_owned(),
+            updated_at: at,
+            updated_by: actor.to_owned(),
+        }
+    }
+}
+
+/// What a new mapping links: an organization and an external organization of one integration.
+#[derive(Debug, Clone)]
+pub struct MappingLink {
+    pub org_id: String,
+    pub integration: String,
+    pub external_org_id: String,
+    pub external_org_name: Option<String>,
+}
+
 impl Mapping {
+    /// A new active mapping at revision 1 with a fresh ID, made by `actor` at `at`, without
+    /// label or metadata.
+    pub fn new(link: MappingLink, verified: bool, source: MappingSource, actor: &str, at: Timestamp) -> Mapping {
+        Mapping {
+            mapping_id: ulid::Ulid::new().to_string(),
+            org_id: link.org_id,
+            integration: link.integration,
+            external_org_id: link.external_org_id,
+            external_org_name: link.external_org_name,
+            label: None,
+            metadata: Metadata::new(),
+            active: true,
+            verified,
+            revision: 1,
+            created_at: at,
+            created_by: actor.to_owned(),
+            updated_at: at,
+            updated_by: actor.to_owned(),
+            source: Some(source),
+        }
+    }
+
     /// Whether the user-visible content of two versions differs (audit fields aside).
     pub fn same_content(&self, other: &Mapping) -> bool {
         self.org_id == other.org_id

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::authorize;
-use crate::domain::{AuditEvent, ExternalOrg, Mapping, MappingSource, Org, SourceKind, now, validate_org_name};
+use crate::domain::{
+    AuditEvent, ExternalOrg, Mapping, MappingLink, MappingSource, Org, SourceKind, now, validate_org_name,
+};
 use crate::error::Result;
 use crate::store::Store;
 
@@ -173,35 +175,14 @@ pub fn import_orgs(
         accepted_at: at,
     };
     for planned in &mut plan.create {
-        let org = Org {
-            id: planned.org_id.clone(),
-            name: planned.name.clone(),
-            active: true,
-            domains: Vec::new(),
-            aliases: Vec::new(),
-            created_at: at,
-            created_by: actor.to_owned(),
-            updated_at: at,
-            updated_by: actor.to_owned(),
-        };
-        tx.put_org(&org)?;
-        let mapping = Mapping {
-            mapping_id: ulid::Ulid::new().to_string(),
-            org_id: org.id.clone(),
+        tx.put_org(&Org::new(&planned.org_id, &planned.name, actor, at))?;
+        let link = MappingLink {
+            org_id: planned.org_id.clone(),
             integration: integration.to_owned(),
             external_org_id: planned.external_org_id.clone(),
             external_org_name: Some(planned.name.clone()),
-            label: None,
-            metadata: Default::default(),
-            active: true,
-            verified: true,
-            revision: 1,
-            created_at: at,
-            created_by: actor.to_owned(),
-            updated_at: at,
-            updated_by: actor.to_owned(),
-            source: Some(source.clone()),
         };
+        let mapping = Mapping::new(link, true, source.clone(), actor, at);
         tx.put_mapping(None, &mapping)?;
         planned.mapping_id = Some(mapping.mapping_id);
     }

@@ -79,19 +79,7 @@ pub fn add_org(store: &dyn Store, actor: &str, id: &str, name: &str, details: &O
             Some(format!("rename it with `orgmap org rename {id} \"{name}\"`")),
         ));
     }
-    let at = now();
-    let org = Org {
-        id: id.to_owned(),
-        name: name.to_owned(),
-        active: true,
-        domains: Vec::new(),
-        aliases: Vec::new(),
-        created_at: at,
-        created_by: actor.to_owned(),
-        updated_at: at,
-        updated_by: actor.to_owned(),
-    };
-    let mut org = org;
+    let mut org = Org::new(id, name, actor, now());
     details.apply(&mut org)?;
     tx.put_org(&org)?;
     tx.append_audit(&AuditEvent::for_org(actor, "org.create", None, Some(&org))?)?;

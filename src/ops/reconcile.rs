@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::authorize;
 use crate::config::Config;
-use crate::domain::{AuditEvent, DiscoveryCache, Mapping, MappingSource, Org, SourceKind, now, validate_external_id};
+use crate::domain::{
+    AuditEvent, DiscoveryCache, Mapping, MappingLink, MappingSource, Org, SourceKind, now, validate_external_id,
+};
 use crate::error::{Error, Result};
 use crate::matching::{self, Candidate, Confidence, Method, OrgFacts, XRef};
 use crate::store::{ReadTx, Store};
@@ -279,30 +281,21 @@ pub fn apply(
             continue;
         }
         let external = listed[row.external_org_id.as_str()];
-        outcome.created.push(Mapping {
-            mapping_id: ulid::Ulid::new().to_string(),
+        let link = MappingLink {
             org_id: row.org_id.clone(),
             integration: integration.to_owned(),
             external_org_id: row.external_org_id.clone(),
             external_org_name: external.name.clone(),
-            label: None,
-            metadata: Default::default(),
-            active: true,
-            verified: true,
-            revision: 1,
-            created_at: at,
-            created_by: actor.to_owned(),
-            updated_at: at,
-            updated_by: actor.to_owned(),
-            source: Some(MappingSource {
-                kind: SourceKind::Suggested,
-                method: Some(method_name(row.method).to_owned()),
-                confidence: Some(confidence_name(row.confidence).to_owned()),
-                evidence: row.evidence.iter().take(16).map(|e| e.chars().take(500).collect()).collect(),
-                accepted_by: actor.to_owned(),
-                accepted_at: at,
-            }),
-        });
+        };
+        let source = MappingSource {
+            kind: SourceKind::Suggested,
+            method: Some(method_name(row.method).to_owned()),
+            confidence: Some(confidence_name(row.confidence).to_owned()),
+            evidence: row.evidence.iter().take(16).map(|e| e.chars().take(500).collect()).collect(),
+            accepted_by: actor.to_owned(),
+            accepted_at: at,
+        };
+        outcome.created.push(Mapping::new(link, true, source, actor, at));
     }
     if !outcome.conflicts.is_empty() && !options.skip_conflicts {
         return Ok(outcome);

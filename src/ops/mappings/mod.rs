@@ -12,8 +12,8 @@ use super::orgs::require_org;
 use super::{Change, authorize};
 use crate::config::{Config, Integration};
 use crate::domain::{
-    AuditEvent, Mapping, MappingSource, Metadata, now, validate_external_id, validate_external_name, validate_label,
-    validate_metadata,
+    AuditEvent, Mapping, MappingLink, MappingSource, Metadata, now, validate_external_id, validate_external_name,
+    validate_label, validate_metadata,
 };
 use crate::error::{Error, Result};
 use crate::store::{ReadTx, Store, WriteTx};
@@ -175,24 +175,16 @@ pub fn create_mapping(store: &dyn Store, config: &Config, actor: &str, new: NewM
     if !org.active {
         return Err(Error::OrgInactive { org: org.id });
     }
-    let at = now();
-    let mapping = Mapping {
-        mapping_id: ulid::Ulid::new().to_string(),
+    let link = MappingLink {
         org_id: new.org_id,
         integration: new.integration,
         external_org_id: new.external_org_id,
         external_org_name: new.external_org_name,
-        label: new.label,
-        metadata: new.metadata,
-        active: true,
-        verified: new.verified,
-        revision: 1,
-        created_at: at,
-        created_by: actor.to_owned(),
-        updated_at: at,
-        updated_by: actor.to_owned(),
-        source: Some(new.source.unwrap_or_else(|| MappingSource::manual(actor))),
     };
+    let source = new.source.unwrap_or_else(|| MappingSource::manual(actor));
+    let mut mapping = Mapping::new(link, new.verified, source, actor, now());
+    mapping.label = new.label;
+    mapping.metadata = new.metadata;
     insert(tx, actor, mapping, new.allow_shared)
 }
 
@@ -358,24 +350,15 @@ pub fn set_mapping(store: &dyn Store, config: &Config, actor: &str, request: Set
             request.checked.covers(&request.external_org_id)?;
             let mut metadata = Metadata::new();
             request.metadata.apply(&mut metadata);
-            let at = now();
-            let mapping = Mapping {
-                mapping_id: ulid::Ulid::new().to_string(),
+            let link = MappingLink {
                 org_id: request.org_id,
                 integration: request.integration,
                 external_org_id: request.external_org_id,
                 external_org_name: request.external_org_name.or(request.checked.name),
-                label: request.label,
-                metadata,
-                active: true,
-                verified: request.checked.verified,
-                revision: 1,
-                created_at: at,
-                created_by: actor.to_owned(),
-                updated_at: at,
-                updated_by: actor.to_owned(),
-                source: Some(MappingSource::manual(actor)),
             };
+            let mut mapping = Mapping::new(link, request.checked.verified, MappingSource::manual(actor), actor, now());
+            mapping.label = request.label;
+            mapping.metadata = metadata;
             insert(tx, actor, mapping, request.allow_shared).map(Change::Created)
         }
         Some(before) => {

@@ -64,19 +64,25 @@ pub(super) fn read_keyed<T: Keyed>(key: &str, bytes: &[u8]) -> std::result::Resu
     Ok(record)
 }
 
+/// The record stored under `key`, if any, or why it cannot be read.
+fn lookup<T: Keyed>(
+    path: &Path,
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Option<std::result::Result<T, String>>> {
+    Ok(table.get(key).map_err(|e| classify(path, e))?.map(|value| read_keyed(key, value.value())))
+}
+
 fn get_record<T: Keyed>(
     path: &Path,
     what: &str,
     table: &impl ReadableTable<&'static str, &'static [u8]>,
     key: &str,
 ) -> Result<Option<T>> {
-    match table.get(key).map_err(|e| classify(path, e))? {
-        Some(value) => read_keyed(key, value.value()).map(Some).map_err(|detail| Error::StoreDamaged {
-            path: path.to_path_buf(),
-            detail: format!("{what} {key} cannot be read: {detail}"),
-        }),
-        None => Ok(None),
-    }
+    lookup(path, table, key)?.transpose().map_err(|detail| Error::StoreDamaged {
+        path: path.to_path_buf(),
+        detail: format!("{what} {key} cannot be read: {detail}"),
+    })
 }
 
 /// Like [`get_record`] for a record that can be fetched again (a cache, a test result): one
@@ -87,10 +93,7 @@ fn get_replaceable<T: Keyed>(
     table: &impl ReadableTable<&'static str, &'static [u8]>,
     key: &str,
 ) -> Result<Option<T>> {
-    match table.get(key).map_err(|e| classify(path, e))? {
-        Some(value) => Ok(read_keyed(key, value.value()).map_err(|detail| set_aside(what, key, detail)).ok()),
-        None => Ok(None),
-    }
+    Ok(lookup(path, table, key)?.and_then(|found| found.map_err(|detail| set_aside(what, key, detail)).ok()))
 }
 
 /// Every record of a table, in key order; one that cannot be read is set aside and the rest
