@@ -2,17 +2,19 @@
 //! the evidence, as a table, JSON, or a plan for `orgmap apply`.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use crate::context::Ctx;
+use crate::error::Error;
 use crate::error::Result;
 use crate::matching::Confidence;
 use crate::ops::discovery::{self, DiscoverOptions};
-use crate::ops::reconcile::{self, PlanRow, SuggestOptions, confidence_name, method_name};
+use crate::ops::reconcile::{self, ApplyOptions, PlanRow, SuggestOptions, confidence_name, method_name};
 use crate::output::progress::FetchProgress;
-use crate::output::{sanitize, table};
+use crate::output::review::Reviewed;
+use crate::output::table;
 use crate::store::Access;
 
 /// Suggest mappings for the organizations not yet mapped in an integration
@@ -22,8 +24,10 @@ use crate::store::Access;
 /// another system's record carries, a shared domain, an equal normalised name, a similar name —
 /// a confidence (high, medium, low) and the evidence. High means strong, uncontested evidence for
 /// exactly this pair; anything doubtful (two candidates with one name, one candidate claimed by
-/// two organizations, conflicting evidence) is marked ambiguous and never high. Nothing is
-/// changed: write a plan with --plan, review or edit it, and apply it with `orgmap apply`.
+/// two organizations, conflicting evidence) is marked ambiguous and never high. On a terminal a
+/// review screen opens: accept (space), reject (r), accept every high one (A), then Enter, one
+/// confirmation and one transaction. Elsewhere nothing is changed: write a plan with --plan,
+/// review or edit it, and apply it with `orgmap apply`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -102,7 +106,50 @@ pub fn run(ctx: &Ctx, args: SuggestArgs) -> Result<()> {
     if ctx.printer.json {
         return ctx.printer.json(&rows);
     }
+    if ctx.can_prompt() && !rows.is_empty() {
+        return review(ctx, &args, rows, &listing.cache);
+    }
     print(ctx, &rows)
+}
+
+/// The review screen, then one confirmation and one transaction for what was accepted.
+fn review(ctx: &Ctx, args: &SuggestArgs, rows: Vec<PlanRow>, listing: &crate::domain::DiscoveryCache) -> Result<()> {
+    let title = format!("orgmap suggest {}", args.integration);
+    let accepted = match crate::output::review::review(&title, rows)
+        .map_err(|err| Error::file("use", Path::new("the terminal"), err))?
+    {
+        Reviewed::Cancelled => return Err(Error::Cancelled),
+        Reviewed::Done(accepted) => accepted,
+    };
+    if accepted.is_empty() {
+        ctx.printer.status("nothing accepted: nothing changed");
+        return Ok(());
+    }
+    let question = format!("Create {} {} mapping(s)?", accepted.len(), args.integration);
+    if !crate::prompt::confirm(&question, true)? {
+        return Err(Error::Cancelled);
+    }
+    let options = ApplyOptions {
+        dry_run: false,
+        min_confidence: Confidence::Low,
+        skip_conflicts: false,
+        allow_shared: args.allow_shared,
+    };
+    let store = ctx.store(Access::Write)?;
+    let outcome =
+        reconcile::apply(&*store, ctx.config()?, &ctx.actor()?, &args.integration, &accepted, listing, options)?;
+    drop(store);
+    for conflict in &outcome.conflicts {
+        ctx.printer.warn(&format!("{} → {}: {}", conflict.org_id, conflict.external_org_id, conflict.reason));
+    }
+    if !outcome.applied {
+        return Err(Error::conflict(
+            format!("{} accepted row(s) no longer hold; nothing was applied", outcome.conflicts.len()),
+            Some("run `orgmap suggest` again".into()),
+        ));
+    }
+    ctx.printer.status(&format!("created {} {} mapping(s)", outcome.created.len(), args.integration));
+    Ok(())
 }
 
 fn print(ctx: &Ctx, rows: &[PlanRow]) -> Result<()> {
@@ -131,6 +178,5 @@ fn print(ctx: &Ctx, rows: &[PlanRow]) -> Result<()> {
         "{} suggestion(s), {high} high; write a plan with --plan FILE and apply it with `orgmap apply FILE`",
         rows.len()
     ));
-    let _ = sanitize;
     Ok(())
 }

@@ -4,6 +4,7 @@ pub mod files;
 pub mod keys;
 pub mod picker;
 pub mod progress;
+pub mod review;
 pub mod sanitize;
 pub mod table;
 pub mod views;

@@ -279,3 +279,101 @@ fn a_plan_is_checked_like_any_input_and_an_ambiguous_row_needs_a_person() {
     let err = env.fails(11, &["apply", "/nonexistent/plan.jsonl"]);
     assert!(err.contains("/nonexistent/plan.jsonl"), "{err}");
 }
+
+/// `orgmap` in a pseudo-terminal of a given size.
+mod pty {
+    use std::fs::File;
+    use std::os::fd::AsRawFd;
+
+    use rexpect::process::{PtyProcess, WaitStatus};
+    use rexpect::session::{Options, StreamSession};
+
+    pub struct Terminal {
+        pub process: PtyProcess,
+        pub screen: StreamSession<File>,
+        master: File,
+    }
+
+    impl Terminal {
+        pub fn spawn(mut cmd: std::process::Command, cols: u16, rows: u16) -> Terminal {
+            cmd.env("TERM", "xterm");
+            let process = PtyProcess::new(cmd).expect("spawn in a pty");
+            let master = process.get_file_handle().expect("pty handle");
+            let keyboard = master.try_clone().expect("pty handle");
+            let display = master.try_clone().expect("pty handle");
+            let screen = StreamSession::new(display, keyboard, Options::new().timeout_ms(Some(15_000)));
+            let terminal = Terminal { process, screen, master };
+            terminal.resize(cols, rows);
+            terminal
+        }
+
+        /// Sets the terminal's size, as a window resize does (the program gets SIGWINCH).
+        pub fn resize(&self, cols: u16, rows: u16) {
+            let size = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
+            // SAFETY: TIOCSWINSZ reads a winsize from a valid pointer on the pty's master fd.
+            let done = unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
+            assert_eq!(done, 0, "set the terminal size");
+        }
+
+        pub fn press(&mut self, keys: &str) {
+            self.screen.send(keys).expect("type");
+            self.screen.flush().expect("flush");
+        }
+
+        pub fn exit_code(self) -> i32 {
+            match self.process.wait().expect("wait") {
+                WaitStatus::Exited(_, code) => code,
+                other => panic!("orgmap did not exit normally: {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn on_a_terminal_suggest_opens_a_review_and_applies_what_was_accepted_in_one_go() {
+    let systems = systems();
+    let env = &systems.env;
+    env.ok(&["org", "import", "psa"]);
+    env.ok(&["discover", "psa"]);
+    let mut term = pty::Terminal::spawn(
+        {
+            let mut cmd = env.std_cmd();
+            cmd.args(["suggest", "rmm"]);
+            cmd
+        },
+        80,
+        24,
+    );
+    term.screen.exp_string("proposals").expect("the review screen");
+    term.screen.exp_string("acme-corp").expect("a proposal");
+    term.resize(100, 30);
+    // The screen is drawn again at the new size: its key line moves to row 30.
+    term.screen.exp_string("\u{1b}[30;1H").expect("redrawn after a resize");
+    // Accept every high proposal, finish, confirm: 3 keys.
+    term.press("A");
+    term.press("\r");
+    term.screen.exp_string("Create 2 rmm mapping(s)?").expect("one confirmation");
+    term.press("y");
+    term.screen.exp_string("created 2 rmm mapping(s)").expect("done");
+    assert_eq!(term.exit_code(), 0);
+    let acme = env.json(&["get", "rmm", "--org", "acme-corp"]);
+    assert_eq!(acme["source"]["kind"], "suggested");
+
+    // Esc cancels with nothing changed, even on the smallest terminal.
+    env.ok(&["unmap", "rmm", "--org", "acme-corp", "--yes"]);
+    let before = env.state();
+    let mut term = pty::Terminal::spawn(
+        {
+            let mut cmd = env.std_cmd();
+            cmd.args(["suggest", "rmm"]);
+            cmd
+        },
+        20,
+        5,
+    );
+    term.screen.exp_string("acme").expect("a proposal at 20x5");
+    term.press(" ");
+    term.press("\x1b");
+    assert_eq!(term.exit_code(), 130, "a cancel");
+    assert_eq!(env.state(), before, "nothing changed");
+}
