@@ -2,7 +2,7 @@
 //! the evidence, as a table, JSON, or a plan for `orgmap apply`.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
@@ -115,9 +115,13 @@ pub fn run(ctx: &Ctx, args: SuggestArgs) -> Result<()> {
 /// The review screen, then one confirmation and one transaction for what was accepted.
 fn review(ctx: &Ctx, args: &SuggestArgs, rows: Vec<PlanRow>, listing: &crate::domain::DiscoveryCache) -> Result<()> {
     let title = format!("orgmap suggest {}", args.integration);
-    let accepted = match crate::output::review::review(&title, rows)
-        .map_err(|err| Error::file("use", Path::new("the terminal"), err))?
-    {
+    let integration = ctx.config()?.mapping_integration(&args.integration)?;
+    let mapped = crate::commands::discover::mapped_to(ctx, &args.integration)?;
+    let mut pick = |row: &PlanRow| {
+        ctx.printer.status(&format!("another {} organization for {}:", args.integration, row.org_id));
+        crate::prompt::external_org(integration, &listing.organizations, &mapped).map(Some)
+    };
+    let accepted = match crate::output::review::review(&title, rows, &mut pick)? {
         Reviewed::Cancelled => return Err(Error::Cancelled),
         Reviewed::Done(accepted) => accepted,
     };

@@ -54,6 +54,10 @@ pub struct PlanRow {
     /// Runner-up external IDs, best first.
     #[serde(default)]
     pub alternatives: Vec<String>,
+    /// A person picked this external organization instead of the one suggested: the mapping is
+    /// recorded as made by hand.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub picked: bool,
 }
 
 /// The facts matching needs about the organizations of a store, from their mappings in other
@@ -159,6 +163,7 @@ pub fn suggest(
             ambiguous: p.ambiguous,
             score: p.score,
             alternatives: p.alternatives.into_iter().map(|(id, _)| id).collect(),
+            picked: false,
         })
         .collect();
     Ok(rows)
@@ -287,13 +292,17 @@ pub fn apply(
             external_org_id: row.external_org_id.clone(),
             external_org_name: external.name.clone(),
         };
-        let source = MappingSource {
-            kind: SourceKind::Suggested,
-            method: Some(method_name(row.method).to_owned()),
-            confidence: Some(confidence_name(row.confidence).to_owned()),
-            evidence: row.evidence.iter().take(16).map(|e| e.chars().take(500).collect()).collect(),
-            accepted_by: actor.to_owned(),
-            accepted_at: at,
+        let source = if row.picked {
+            MappingSource::manual(actor)
+        } else {
+            MappingSource {
+                kind: SourceKind::Suggested,
+                method: Some(method_name(row.method).to_owned()),
+                confidence: Some(confidence_name(row.confidence).to_owned()),
+                evidence: row.evidence.iter().take(16).map(|e| e.chars().take(500).collect()).collect(),
+                accepted_by: actor.to_owned(),
+                accepted_at: at,
+            }
         };
         outcome.created.push(Mapping::new(link, true, source, actor, at));
     }

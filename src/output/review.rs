@@ -94,6 +94,17 @@ impl Review {
         }
     }
 
+    /// Row `i` now names the external organization a person picked, and is accepted.
+    fn picked(&mut self, i: usize, id: String, name: Option<String>) {
+        let row = &mut self.rows[i];
+        row.evidence = vec![format!("picked by hand instead of {}", row.external_org_id)];
+        row.external_org_id = id;
+        row.external_org_name = name;
+        row.ambiguous = None;
+        row.picked = true;
+        self.decisions[i] = Decision::Accept;
+    }
+
     /// Accepts every high, unambiguous proposal not decided yet.
     fn accept_all_high(&mut self) {
         for (row, decision) in self.rows.iter().zip(&mut self.decisions) {
@@ -201,31 +212,56 @@ impl Review {
             .header(Row::new(header).style(Style::new().add_modifier(Modifier::BOLD)))
             .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED));
         frame.render_stateful_widget(table, body, &mut self.table);
-        let keys = "↑↓ move · space accept · r reject · A accept all high · enter apply · esc cancel";
+        let keys = "↑↓ move · space accept · r reject · A accept all high · c pick another · enter apply · esc cancel";
         let width = help.width as usize;
         let keys: String = keys.chars().take(width).collect();
         frame.render_widget(Paragraph::new(keys), help);
     }
 }
 
-/// Shows the review screen until the person finishes or cancels.
-pub fn review(title: &str, rows: Vec<PlanRow>) -> std::io::Result<Reviewed> {
-    let mut screen = Screen::open()?;
+/// Picks another external organization for a proposal, on the plain terminal (the review
+/// screen steps aside meanwhile): its ID and name, or `None` when the person cancelled.
+pub type Pick<'a> = dyn FnMut(&PlanRow) -> crate::error::Result<Option<(String, Option<String>)>> + 'a;
+
+/// Shows the review screen until the person finishes or cancels; `c` picks another external
+/// organization for the selected proposal with `pick`.
+pub fn review(title: &str, rows: Vec<PlanRow>, pick: &mut Pick<'_>) -> crate::error::Result<Reviewed> {
+    let terminal_error =
+        |err: std::io::Error| crate::error::Error::file("use", std::path::Path::new("the terminal"), err);
+    let mut screen = Screen::open().map_err(terminal_error)?;
     let mut review = Review::new(title.to_owned(), rows);
     loop {
         let mut page = 1;
-        screen.terminal.draw(|frame| {
-            page = frame.area().height.saturating_sub(3) as usize;
-            review.draw(frame);
-        })?;
+        screen
+            .terminal
+            .draw(|frame| {
+                page = frame.area().height.saturating_sub(3) as usize;
+                review.draw(frame);
+            })
+            .map_err(terminal_error)?;
         // A resize event simply falls through to the next draw, at the new size.
-        if !event::poll(Duration::from_millis(250))? {
+        if !event::poll(Duration::from_millis(250)).map_err(terminal_error)? {
             continue;
         }
-        if let Event::Key(key) = event::read()?
-            && key.kind != KeyEventKind::Release
-            && let Some(done) = review.key(key, page)
+        let Event::Key(key) = event::read().map_err(terminal_error)? else { continue };
+        if key.kind == KeyEventKind::Release {
+            continue;
+        }
+        if key.code == KeyCode::Char('c')
+            && !key.modifiers.contains(KeyModifiers::CONTROL)
+            && let Some(i) = review.selected()
         {
+            drop(screen);
+            let picked = pick(&review.rows[i]);
+            screen = Screen::open().map_err(terminal_error)?;
+            match picked {
+                Ok(Some((id, name))) => review.picked(i, id, name),
+                Ok(None) | Err(crate::error::Error::Cancelled) => {}
+                Err(err) => return Err(err),
+            }
+            continue;
+        }
+        if let Some(done) = review.key(key, page) {
             return Ok(done);
         }
     }
@@ -251,6 +287,7 @@ mod tests {
             ambiguous: ambiguous.map(str::to_owned),
             score: 0.9,
             alternatives: Vec::new(),
+            picked: false,
         }
     }
 

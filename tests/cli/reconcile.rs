@@ -376,4 +376,29 @@ fn on_a_terminal_suggest_opens_a_review_and_applies_what_was_accepted_in_one_go(
     term.press("\x1b");
     assert_eq!(term.exit_code(), 130, "a cancel");
     assert_eq!(env.state(), before, "nothing changed");
+
+    // `c` picks another external organization with the picker; the mapping is then a manual one.
+    let mut term = pty::Terminal::spawn(
+        {
+            let mut cmd = env.std_cmd();
+            cmd.args(["suggest", "rmm"]);
+            cmd
+        },
+        80,
+        24,
+    );
+    term.screen.exp_string("acme-corp").expect("the first proposal is acme's");
+    term.press("c");
+    term.screen.exp_string("RMM organization:").expect("the picker");
+    term.press("Stark");
+    term.screen.exp_string("1 of").expect("filtered to Stark Industries");
+    term.press("\r");
+    term.screen.exp_string("acme-corp").expect("back on the review screen");
+    term.press("\r");
+    term.screen.exp_string("Create 1 rmm mapping(s)?").expect("one confirmation");
+    term.press("y");
+    assert_eq!(term.exit_code(), 0);
+    let acme = env.json(&["get", "rmm", "--org", "acme-corp"]);
+    assert_eq!(acme["external_org_id"], "site-x");
+    assert_eq!(acme["source"]["kind"], "manual");
 }
