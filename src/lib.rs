@@ -10,6 +10,7 @@ pub mod config;
 mod context;
 pub mod domain;
 pub mod error;
+pub mod matching;
 pub mod ops;
 pub mod output;
 mod prompt;
