@@ -170,16 +170,27 @@ fn serialises_in_snake_case() {
 
 #[test]
 fn corpus_zero_wrong_high_and_recall() {
-    let corpus = Corpus::generate(7, 3_000);
-    assert!(corpus.truth.len() >= 2_000, "{} pairs", corpus.truth.len());
-    let first = suggest(&corpus.orgs, &corpus.candidates);
-    assert_eq!(first, suggest(&corpus.orgs, &corpus.candidates), "deterministic");
-    let score = corpus.score(&first);
-    assert!(score.wrong_high.is_empty(), "wrong at high: {:?}", &score.wrong_high[..score.wrong_high.len().min(10)]);
-    assert!(score.ambiguous_high.is_empty(), "ambiguous at high: {:?}", score.ambiguous_high);
-    assert!(score.high_recall() >= 0.9, "high recall {:.3} ({:?})", score.high_recall(), score.strong);
-    for org_id in &corpus.ambiguous {
-        let p = first.iter().find(|p| &p.org_id == org_id).expect("ambiguous cases have evidence");
-        assert!(p.ambiguous.is_some(), "{org_id} not reported ambiguous");
+    for seed in [7, 2026] {
+        let corpus = Corpus::generate(seed, 3_000);
+        assert!(corpus.truth.len() >= 2_000, "{} pairs", corpus.truth.len());
+        let first = suggest(&corpus.orgs, &corpus.candidates);
+        assert_eq!(first, suggest(&corpus.orgs, &corpus.candidates), "deterministic");
+        let score = corpus.score(&first);
+        assert!(
+            score.wrong_high.is_empty(),
+            "wrong at high: {:?}",
+            &score.wrong_high[..score.wrong_high.len().min(10)]
+        );
+        assert!(score.ambiguous_high.is_empty(), "ambiguous at high: {:?}", score.ambiguous_high);
+        assert!(score.high_recall() >= 0.9, "high recall {:.3} ({:?})", score.high_recall(), score.strong);
+        for org_id in &corpus.ambiguous {
+            let p = first.iter().find(|p| &p.org_id == org_id).expect("ambiguous cases have evidence");
+            assert!(p.ambiguous.is_some(), "{org_id} not reported ambiguous");
+        }
+        let mut high = std::collections::HashSet::new();
+        for p in first.iter().filter(|p| p.confidence == Confidence::High) {
+            assert!(high.insert(&p.candidate_id), "candidate {} is high for two organizations", p.candidate_id);
+            assert!(p.ambiguous.is_none());
+        }
     }
 }

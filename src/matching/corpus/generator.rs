@@ -321,11 +321,16 @@ impl Generator {
     /// "Acme Corp" ↔ "Acme Corporation" beside "Acme Capital"; "North Star Dental" beside "North
     /// Star Dental Lab", with or without a counterpart.
     fn near_miss(&mut self) {
-        let first = self.fresh(|g| g.word());
         let (near, far) = *self.rng.pick(&[("Corp", "Capital"), ("Dental", "Dental Lab"), ("Group", "Group Holdings")]);
+        let first = loop {
+            let first = self.word();
+            let names = [first.clone(), format!("{first} {near}"), format!("{first} {far}")];
+            if !names.iter().any(|n| self.taken(n)) {
+                names.iter().for_each(|n| self.claim(n));
+                break first;
+            }
+        };
         let far_name = format!("{first} {far}");
-        self.claim(&far_name);
-        self.claim(&format!("{first} {near}"));
         if self.rng.chance(0.5) {
             let near_name = format!("{first} {near}");
             let cand = if near == "Corp" { format!("{first} Corporation") } else { format!("{near_name} PLLC") };
