@@ -133,6 +133,26 @@ fn contested_name_resolved_by_a_unique_domain() {
 }
 
 #[test]
+fn keys_held_by_many_are_no_evidence() {
+    let orgs: Vec<OrgFacts> = (0..30).map(|i| org(&format!("o{i:02}"), &["N/A"], &["msp.example"], &[])).collect();
+    let cands: Vec<Candidate> = (0..30).map(|i| cand(&i.to_string(), "n/a", &["tech@msp.example"], &[])).collect();
+    assert!(suggest(&orgs, &cands).is_empty());
+}
+
+#[test]
+fn contested_names_outrank_a_similar_name() {
+    let orgs = [org("a", &["Zarvel Logistics"], &[], &[])];
+    let cands = [
+        cand("1", "Zarvel Logistics Ltd", &[], &[]),
+        cand("2", "Zarvel Logistics Limited", &[], &[]),
+        cand("3", "Zarvell Logistics", &[], &[]),
+    ];
+    let p = only(&suggest(&orgs, &cands), "a");
+    assert_eq!((p.method, p.confidence), (Method::NormalisedName, Confidence::Medium));
+    assert!(p.ambiguous.is_some());
+}
+
+#[test]
 fn fuzzy_names_are_never_high() {
     let orgs = [org("a", &["Zarvel Logistics"], &[], &[]), org("b", &["North Star Dental"], &[], &[])];
     let cands = [cand("1", "Zarvell Logistics", &[], &[]), cand("2", "North Star Dental Lab", &[], &[])];
