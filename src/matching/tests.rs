@@ -1,7 +1,52 @@
 //! Assignment rules and the labelled corpus.
 
+use proptest::prelude::*;
+
 use super::corpus::Corpus;
 use super::*;
+
+/// Small overlapping vocabularies so that random inputs collide often.
+fn small_org() -> impl Strategy<Value = OrgFacts> {
+    let names = prop::collection::vec("(Acme|Globex|Zarvel|North Star)( (Dental|Lab|Co|& Co|Ltd|GmbH|Capital))?", 0..3);
+    let domains = prop::collection::vec("(acme|globex|gmail|zarvel)\\.com", 0..2);
+    let xrefs = prop::collection::vec((Just("autotask".to_owned()), "[1-4]"), 0..2);
+    ("o[0-9]", names, domains, xrefs).prop_map(|(id, names, domains, xrefs)| OrgFacts {
+        id,
+        names,
+        domains,
+        xrefs: xrefs.into_iter().map(|(integration, external_id)| XRef { integration, external_id }).collect(),
+    })
+}
+
+proptest! {
+    #[test]
+    fn suggest_keeps_its_invariants(
+        orgs in prop::collection::vec(small_org(), 0..8),
+        cands in prop::collection::vec(small_org(), 0..8),
+    ) {
+        let cands: Vec<Candidate> = cands
+            .into_iter()
+            .enumerate()
+            .map(|(i, o)| Candidate { id: format!("c{i}"), name: o.names.first().cloned(), domains: o.domains, xrefs: o.xrefs })
+            .collect();
+        let ps = suggest(&orgs, &cands);
+        prop_assert_eq!(&ps, &suggest(&orgs, &cands));
+        prop_assert!(ps.windows(2).all(|w| w[0].org_id <= w[1].org_id));
+        prop_assert!(ps.len() <= orgs.len());
+        let mut high = std::collections::HashSet::new();
+        for p in &ps {
+            prop_assert!(!p.evidence.is_empty());
+            prop_assert_eq!(p.method, p.evidence[0].method);
+            prop_assert!(p.alternatives.windows(2).all(|w| w[0].1 >= w[1].1));
+            prop_assert!(p.alternatives.iter().all(|a| a.1 <= p.score));
+            if p.confidence == Confidence::High {
+                prop_assert!(p.ambiguous.is_none());
+                prop_assert!(p.method != Method::FuzzyName);
+                prop_assert!(high.insert(p.candidate_id.clone()), "{} high twice", p.candidate_id);
+            }
+        }
+    }
+}
 
 fn org(id: &str, names: &[&str], domains: &[&str], xrefs: &[(&str, &str)]) -> OrgFacts {
     OrgFacts {
