@@ -17,16 +17,21 @@ const FUZZY_MEDIUM: f64 = 0.92;
 /// Alternatives listed per proposal.
 const ALTERNATIVES: usize = 5;
 
+/// A key (ID, domain, name) held by more organizations or candidates than this is too common to
+/// be evidence of anything ("N/A", the MSP's own domain on every contact).
+const MAX_HOLDERS: usize = 20;
+
 /// Strength of one signal, uncontested and contested; pairs combine them as independent
-/// evidence (noisy-or), so agreeing signals raise the score and none reaches 1.
+/// evidence (noisy-or), so agreeing signals raise the score and none reaches 1. Any equal key,
+/// even contested, outranks a similar name (at most 0.7 × similarity).
 fn strength(method: Method, contested: bool) -> f64 {
     match (method, contested) {
         (Method::CrossReference, false) => 0.99,
-        (Method::CrossReference, true) => 0.7,
+        (Method::CrossReference, true) => 0.85,
         (Method::Domain, false) => 0.95,
-        (Method::Domain, true) => 0.6,
+        (Method::Domain, true) => 0.8,
         (Method::NormalisedName, false) => 0.9,
-        (Method::NormalisedName, true) => 0.6,
+        (Method::NormalisedName, true) => 0.72,
         (Method::FuzzyName, _) => 0.7,
     }
 }
@@ -248,6 +253,9 @@ fn shared_keys<K: Eq + Hash + Ord + Clone>(
     for key in keys {
         let os = &by_org[key];
         let cs = &by_cand[key];
+        if os.len() > MAX_HOLDERS || cs.len() > MAX_HOLDERS {
+            continue;
+        }
         let contested = if os.len() > 1 {
             Some(format!("{} is shared by organizations {}", describe(key), ids(os.iter().map(|&o| &orgs[o].id))))
         } else if cs.len() > 1 {

@@ -178,7 +178,7 @@ pub fn normalise_domain(text: &str) -> Option<String> {
     let mut rest = text.trim();
     if let Some(i) = rest.find("://") {
         rest = &rest[i + 3..];
-    } else if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case("mailto:") {
+    } else if rest.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("mailto:")) {
         rest = &rest[7..];
     }
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
@@ -202,7 +202,9 @@ pub fn normalise_domain(text: &str) -> Option<String> {
             _ => return None,
         }
     };
-    if let Some(stripped) = domain.strip_prefix("www.") {
+    while let Some(stripped) = domain.strip_prefix("www.")
+        && stripped.contains('.')
+    {
         domain = stripped.to_owned();
     }
     if !is_valid_domain(&domain)
@@ -232,7 +234,18 @@ fn is_valid_domain(domain: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #[test]
+        fn a_normalised_domain_normalises_to_itself(text in "(?s).{0,40}|((https?://)?(www\\.|WWW\\.)*([a-zA-Z0-9-]{1,10}\\.){1,3}[a-z]{2,4}\\.?(:[0-9]{1,5})?(/.{0,10})?)|([a-z.]{1,10}@[a-zA-Z0-9.-]{1,20})") {
+            if let Some(domain) = normalise_domain(&text) {
+                prop_assert_eq!(normalise_domain(&domain), Some(domain.clone()));
+            }
+        }
+    }
 
     fn d(text: &str) -> Option<String> {
         normalise_domain(text)
@@ -261,12 +274,16 @@ mod tests {
         assert_eq!(d("wwwave.com").as_deref(), Some("wwwave.com"));
         assert_eq!(d("www1.acme.com").as_deref(), Some("www1.acme.com"));
         assert_eq!(d("https://wwwxacme.com").as_deref(), Some("wwwxacme.com"));
+        assert_eq!(d("www.www.acme.com").as_deref(), Some("acme.com"));
+        assert_eq!(d("www.com").as_deref(), Some("www.com"));
     }
 
     #[test]
     fn email_addresses() {
         assert_eq!(d("jane.doe@Acme.com").as_deref(), Some("acme.com"));
         assert_eq!(d("mailto:jane@acme.com").as_deref(), Some("acme.com"));
+        // a multi-byte character across the length of "mailto:" once panicked
+        assert_eq!(d("󑤌񁧹3EKѨ"), None);
         assert_eq!(d("\"Jane\"@sub.acme.com").as_deref(), Some("sub.acme.com"));
     }
 

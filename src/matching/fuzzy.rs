@@ -43,9 +43,23 @@ pub(crate) fn similar_names(org_keys: &[Vec<String>], cand_keys: &[String]) -> V
     })
 }
 
-struct Index {
+struct Index<'a> {
     postings: HashMap<String, Vec<u32>>,
     idf: HashMap<String, f32>,
+    names: Vec<Prepared<'a>>,
+}
+
+/// A normalised name split once for [`similarity`]: its tokens and its letters without spaces.
+struct Prepared<'a> {
+    full: &'a str,
+    compact: String,
+    tokens: Vec<&'a str>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(full: &'a str) -> Self {
+        Prepared { full, compact: full.chars().filter(|c| *c != ' ').collect(), tokens: full.split(' ').collect() }
+    }
 }
 
 fn block_keys(name: &str) -> Vec<String> {
@@ -62,8 +76,8 @@ fn block_keys(name: &str) -> Vec<String> {
     keys
 }
 
-impl Index {
-    fn new(cand_keys: &[String]) -> Self {
+impl<'a> Index<'a> {
+    fn new(cand_keys: &'a [String]) -> Self {
         let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
         for (i, name) in cand_keys.iter().enumerate() {
             for key in block_keys(name) {
@@ -75,7 +89,7 @@ impl Index {
         let max_df = (cand_keys.len() / 100).max(40);
         postings.retain(|_, list| list.len() <= max_df);
         let idf = postings.iter().map(|(k, list)| (k.clone(), (n / list.len() as f32).ln() + 1.0)).collect();
-        Index { postings, idf }
+        Index { postings, idf, names: cand_keys.iter().map(|k| Prepared::new(k)).collect() }
     }
 
     fn search(&self, org_keys: &[Vec<String>], offset: usize, cand_keys: &[String]) -> Vec<Hit> {
@@ -86,6 +100,7 @@ impl Index {
         for (i, keys) in org_keys.iter().enumerate() {
             best.clear();
             for (k, name) in keys.iter().enumerate() {
+                let prepared = Prepared::new(name);
                 for key in block_keys(name) {
                     let (Some(list), Some(w)) = (self.postings.get(&key), self.idf.get(&key)) else {
                         continue;
@@ -97,13 +112,18 @@ impl Index {
                         weight[c as usize] += w;
                     }
                 }
-                touched.sort_by(|a, b| weight[*b as usize].total_cmp(&weight[*a as usize]).then(a.cmp(b)));
-                for &c in touched.iter().take(PER_NAME) {
+                let by_weight = |a: &u32, b: &u32| weight[*b as usize].total_cmp(&weight[*a as usize]).then(a.cmp(b));
+                let top = touched.len().min(PER_NAME);
+                if touched.len() > top {
+                    touched.select_nth_unstable_by(top, by_weight);
+                }
+                touched[..top].sort_by(by_weight);
+                for &c in &touched[..top] {
                     let cand_name = &cand_keys[c as usize];
                     if cand_name == name || cand_name.is_empty() {
                         continue;
                     }
-                    let similarity = similarity(name, cand_name);
+                    let similarity = prepared_similarity(&prepared, &self.names[c as usize]);
                     if similarity < MIN_SIMILARITY {
                         continue;
                     }
@@ -132,17 +152,25 @@ impl Index {
 /// Similarity of two normalised names in `[0, 1]`: the mean of Jaro-Winkler on the names,
 /// normalised Levenshtein on the names without spaces ("North Star" ~ "Northstar"), and a soft
 /// token overlap (tokens count as shared when their Jaro-Winkler is at least 0.88).
+#[cfg(test)]
 pub(crate) fn similarity(a: &str, b: &str) -> f64 {
-    let jw = strsim::jaro_winkler(a, b);
-    let ca: String = a.chars().filter(|c| *c != ' ').collect();
-    let cb: String = b.chars().filter(|c| *c != ' ').collect();
-    let lev = strsim::normalized_levenshtein(&ca, &cb);
-    let ta: Vec<&str> = a.split(' ').collect();
-    let tb: Vec<&str> = b.split(' ').collect();
+    prepared_similarity(&Prepared::new(a), &Prepared::new(b))
+}
+
+fn prepared_similarity(a: &Prepared, b: &Prepared) -> f64 {
+    let jw = strsim::jaro_winkler(a.full, b.full);
+    let lev = strsim::normalized_levenshtein(&a.compact, &b.compact);
     let soft = |x: &[&str], y: &[&str]| -> f64 {
-        x.iter().map(|t| y.iter().map(|u| strsim::jaro_winkler(t, u)).filter(|s| *s >= 0.88).fold(0.0, f64::max)).sum()
+        x.iter()
+            .map(|t| {
+                if y.contains(t) {
+                    return 1.0;
+                }
+                y.iter().map(|u| strsim::jaro_winkler(t, u)).filter(|s| *s >= 0.88).fold(0.0, f64::max)
+            })
+            .sum()
     };
-    let tokens = (soft(&ta, &tb) + soft(&tb, &ta)) / (ta.len() + tb.len()) as f64;
+    let tokens = (soft(&a.tokens, &b.tokens) + soft(&b.tokens, &a.tokens)) / (a.tokens.len() + b.tokens.len()) as f64;
     (jw + lev + tokens) / 3.0
 }
 

@@ -106,7 +106,7 @@ static FORMS: LazyLock<Vec<Vec<&'static str>>> = LazyLock::new(|| {
 /// legal forms. A name that is nothing but a legal form keeps it.
 pub fn normalise_name(name: &str) -> String {
     let mut tokens = name_tokens(name);
-    if tokens.len() > 1 && tokens[0] == "the" {
+    while tokens.len() > 1 && tokens[0] == "the" {
         tokens.remove(0);
     }
     strip_legal_forms(&mut tokens);
@@ -114,6 +114,7 @@ pub fn normalise_name(name: &str) -> String {
 }
 
 /// Folded, lower-case tokens of a name; punctuation separates tokens, apostrophes vanish.
+/// (Also what `org import` makes readable IDs of.)
 pub fn name_tokens(name: &str) -> Vec<String> {
     let mut folded = String::with_capacity(name.len() + 8);
     for c in name.nfc() {
@@ -181,7 +182,18 @@ fn strip_legal_forms(tokens: &mut Vec<String>) {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::normalise_name as n;
+
+    proptest! {
+        #[test]
+        fn normalising_twice_changes_nothing(name in "(?s).{0,40}|((The |the )?[A-Za-zÄÖÜäöüßéøå&+.,' -]{1,20}( (and|&) Co)?( (Ltd|GmbH|Inc\\.|S\\.A\\.|Pty Ltd|Co\\.|AG))*)") {
+            let once = n(&name);
+            prop_assert_eq!(n(&once), once.clone());
+            prop_assert!(!once.starts_with(' ') && !once.ends_with(' ') && !once.contains("  "));
+        }
+    }
 
     #[test]
     fn case_punctuation_and_spacing() {
@@ -211,6 +223,7 @@ mod tests {
         assert_eq!(n("the acme"), "acme");
         assert_eq!(n("The"), "the");
         assert_eq!(n("Theatre Royal"), "theatre royal");
+        assert_eq!(n("The The Band"), "band");
     }
 
     #[test]

@@ -1,7 +1,52 @@
 //! Assignment rules and the labelled corpus.
 
+use proptest::prelude::*;
+
 use super::corpus::Corpus;
 use super::*;
+
+/// Small overlapping vocabularies so that random inputs collide often.
+fn small_org() -> impl Strategy<Value = OrgFacts> {
+    let names = prop::collection::vec("(Acme|Globex|Zarvel|North Star)( (Dental|Lab|Co|& Co|Ltd|GmbH|Capital))?", 0..3);
+    let domains = prop::collection::vec("(acme|globex|gmail|zarvel)\\.com", 0..2);
+    let xrefs = prop::collection::vec((Just("autotask".to_owned()), "[1-4]"), 0..2);
+    ("o[0-9]", names, domains, xrefs).prop_map(|(id, names, domains, xrefs)| OrgFacts {
+        id,
+        names,
+        domains,
+        xrefs: xrefs.into_iter().map(|(integration, external_id)| XRef { integration, external_id }).collect(),
+    })
+}
+
+proptest! {
+    #[test]
+    fn suggest_keeps_its_invariants(
+        orgs in prop::collection::vec(small_org(), 0..8),
+        cands in prop::collection::vec(small_org(), 0..8),
+    ) {
+        let cands: Vec<Candidate> = cands
+            .into_iter()
+            .enumerate()
+            .map(|(i, o)| Candidate { id: format!("c{i}"), name: o.names.first().cloned(), domains: o.domains, xrefs: o.xrefs })
+            .collect();
+        let ps = suggest(&orgs, &cands);
+        prop_assert_eq!(&ps, &suggest(&orgs, &cands));
+        prop_assert!(ps.windows(2).all(|w| w[0].org_id <= w[1].org_id));
+        prop_assert!(ps.len() <= orgs.len());
+        let mut high = std::collections::HashSet::new();
+        for p in &ps {
+            prop_assert!(!p.evidence.is_empty());
+            prop_assert_eq!(p.method, p.evidence[0].method);
+            prop_assert!(p.alternatives.windows(2).all(|w| w[0].1 >= w[1].1));
+            prop_assert!(p.alternatives.iter().all(|a| a.1 <= p.score));
+            if p.confidence == Confidence::High {
+                prop_assert!(p.ambiguous.is_none());
+                prop_assert!(p.method != Method::FuzzyName);
+                prop_assert!(high.insert(p.candidate_id.clone()), "{} high twice", p.candidate_id);
+            }
+        }
+    }
+}
 
 fn org(id: &str, names: &[&str], domains: &[&str], xrefs: &[(&str, &str)]) -> OrgFacts {
     OrgFacts {
@@ -133,6 +178,26 @@ fn contested_name_resolved_by_a_unique_domain() {
 }
 
 #[test]
+fn keys_held_by_many_are_no_evidence() {
+    let orgs: Vec<OrgFacts> = (0..30).map(|i| org(&format!("o{i:02}"), &["N/A"], &["msp.example"], &[])).collect();
+    let cands: Vec<Candidate> = (0..30).map(|i| cand(&i.to_string(), "n/a", &["tech@msp.example"], &[])).collect();
+    assert!(suggest(&orgs, &cands).is_empty());
+}
+
+#[test]
+fn contested_names_outrank_a_similar_name() {
+    let orgs = [org("a", &["Zarvel Logistics"], &[], &[])];
+    let cands = [
+        cand("1", "Zarvel Logistics Ltd", &[], &[]),
+        cand("2", "Zarvel Logistics Limited", &[], &[]),
+        cand("3", "Zarvell Logistics", &[], &[]),
+    ];
+    let p = only(&suggest(&orgs, &cands), "a");
+    assert_eq!((p.method, p.confidence), (Method::NormalisedName, Confidence::Medium));
+    assert!(p.ambiguous.is_some());
+}
+
+#[test]
 fn fuzzy_names_are_never_high() {
     let orgs = [org("a", &["Zarvel Logistics"], &[], &[]), org("b", &["North Star Dental"], &[], &[])];
     let cands = [cand("1", "Zarvell Logistics", &[], &[]), cand("2", "North Star Dental Lab", &[], &[])];
@@ -170,16 +235,27 @@ fn serialises_in_snake_case() {
 
 #[test]
 fn corpus_zero_wrong_high_and_recall() {
-    let corpus = Corpus::generate(7, 3_000);
-    assert!(corpus.truth.len() >= 2_000, "{} pairs", corpus.truth.len());
-    let first = suggest(&corpus.orgs, &corpus.candidates);
-    assert_eq!(first, suggest(&corpus.orgs, &corpus.candidates), "deterministic");
-    let score = corpus.score(&first);
-    assert!(score.wrong_high.is_empty(), "wrong at high: {:?}", &score.wrong_high[..score.wrong_high.len().min(10)]);
-    assert!(score.ambiguous_high.is_empty(), "ambiguous at high: {:?}", score.ambiguous_high);
-    assert!(score.high_recall() >= 0.9, "high recall {:.3} ({:?})", score.high_recall(), score.strong);
-    for org_id in &corpus.ambiguous {
-        let p = first.iter().find(|p| &p.org_id == org_id).expect("ambiguous cases have evidence");
-        assert!(p.ambiguous.is_some(), "{org_id} not reported ambiguous");
+    for seed in [7, 2026] {
+        let corpus = Corpus::generate(seed, 3_000);
+        assert!(corpus.truth.len() >= 2_000, "{} pairs", corpus.truth.len());
+        let first = suggest(&corpus.orgs, &corpus.candidates);
+        assert_eq!(first, suggest(&corpus.orgs, &corpus.candidates), "deterministic");
+        let score = corpus.score(&first);
+        assert!(
+            score.wrong_high.is_empty(),
+            "wrong at high: {:?}",
+            &score.wrong_high[..score.wrong_high.len().min(10)]
+        );
+        assert!(score.ambiguous_high.is_empty(), "ambiguous at high: {:?}", score.ambiguous_high);
+        assert!(score.high_recall() >= 0.9, "high recall {:.3} ({:?})", score.high_recall(), score.strong);
+        for org_id in &corpus.ambiguous {
+            let p = first.iter().find(|p| &p.org_id == org_id).expect("ambiguous cases have evidence");
+            assert!(p.ambiguous.is_some(), "{org_id} not reported ambiguous");
+        }
+        let mut high = std::collections::HashSet::new();
+        for p in first.iter().filter(|p| p.confidence == Confidence::High) {
+            assert!(high.insert(&p.candidate_id), "candidate {} is high for two organizations", p.candidate_id);
+            assert!(p.ambiguous.is_none());
+        }
     }
 }

@@ -1,97 +1,15 @@
-//! A labelled corpus of organizations and external organizations in the shapes real MSP data has,
-//! generated deterministically from a seed, and the scoring of proposals against it. Used by the
-//! matching tests and `benches/matching.rs`; not part of the product.
+//! The shapes of the labelled corpus: legal forms, `&`/and, punctuation, accents, trading names,
+//! renames, near misses, duplicates on either side, contested and conflicting evidence, and
+//! records with no counterpart.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 
-use super::{Candidate, Confidence, OrgFacts, Proposal, XRef, normalise_name};
-
-/// Organizations and candidates with the right answers.
-#[derive(Debug, Clone, Default)]
-pub struct Corpus {
-    pub orgs: Vec<OrgFacts>,
-    pub candidates: Vec<Candidate>,
-    /// Each organization that has a counterpart → the candidates that are right for it (two when
-    /// the external system holds a duplicate).
-    pub truth: HashMap<String, Vec<String>>,
-    /// Organizations whose counterpart shares an uncontested cross-reference, domain or
-    /// normalised name: they should get a high-confidence proposal.
-    pub strong: HashSet<String>,
-    /// Organizations that are deliberately ambiguous and must not get a high-confidence proposal.
-    pub ambiguous: HashSet<String>,
-    /// Organizations per shape.
-    pub shapes: BTreeMap<&'static str, usize>,
-}
-
-/// Proposals scored against a corpus.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Score {
-    /// Per confidence: (proposals, right ones).
-    pub by_confidence: BTreeMap<Confidence, (usize, usize)>,
-    /// High-confidence proposals that are wrong.
-    pub wrong_high: Vec<(String, String)>,
-    /// Strong organizations and how many of them got their right candidate at high confidence.
-    pub strong: (usize, usize),
-    /// Deliberately ambiguous organizations proposed at high confidence.
-    pub ambiguous_high: Vec<String>,
-    /// Pairs in the corpus.
-    pub pairs: usize,
-}
-
-impl Score {
-    /// High-confidence recall over the strong organizations.
-    pub fn high_recall(&self) -> f64 {
-        self.strong.1 as f64 / self.strong.0.max(1) as f64
-    }
-}
-
-impl Corpus {
-    /// Scores `proposals` against the right answers.
-    pub fn score(&self, proposals: &[Proposal]) -> Score {
-        let mut score = Score { pairs: self.truth.len(), ..Score::default() };
-        score.strong.0 = self.strong.len();
-        for p in proposals {
-            let right = self.truth.get(&p.org_id).is_some_and(|c| c.contains(&p.candidate_id));
-            let entry = score.by_confidence.entry(p.confidence).or_default();
-            entry.0 += 1;
-            entry.1 += usize::from(right);
-            if p.confidence == Confidence::High {
-                if !right {
-                    score.wrong_high.push((p.org_id.clone(), p.candidate_id.clone()));
-                }
-                if right && self.strong.contains(&p.org_id) {
-                    score.strong.1 += 1;
-                }
-                if self.ambiguous.contains(&p.org_id) {
-                    score.ambiguous_high.push(p.org_id.clone());
-                }
-            }
-        }
-        score
-    }
-
-    /// About `size` organizations and `size` candidates (exactly `size` each), every shape
-    /// represented, from `seed`.
-    pub fn generate(seed: u64, size: usize) -> Corpus {
-        let mut g = Generator { rng: Rng(seed), used: HashSet::new(), corpus: Corpus::default(), next_xref: 1000 };
-        while g.corpus.orgs.len() + 3 < size && g.corpus.candidates.len() + 3 < size {
-            g.shape();
-        }
-        while g.corpus.orgs.len() < size {
-            g.unmatched_org();
-        }
-        while g.corpus.candidates.len() < size {
-            g.unmatched_candidate();
-        }
-        let mut corpus = g.corpus;
-        let mut rng = g.rng;
-        rng.shuffle(&mut corpus.candidates);
-        corpus
-    }
-}
+use super::Corpus;
+use super::words::{ACCENTED, INDUSTRIES, LEGAL_FORMS, PUBLIC, SYLLABLES};
+use crate::matching::{Candidate, OrgFacts, XRef, normalise_name};
 
 /// SplitMix64: small, seeded, and the same everywhere.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -110,101 +28,26 @@ impl Rng {
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
-    fn shuffle<T>(&mut self, items: &mut [T]) {
+    pub(super) fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             items.swap(i, self.below(i + 1));
         }
     }
 }
 
-const SYLLABLES: &[&str] = &[
-    "zar", "vel", "kin", "to", "ra", "bax", "ter", "lum", "qua", "dor", "mel", "vin", "sto", "gra", "pel", "hal",
-    "cor", "dex", "fin", "gal", "jor", "kel", "lor", "mar", "nol", "pra", "rex", "sil", "tan", "ven", "wil", "yor",
-    "zen", "bro", "cla", "dru", "fro", "gle", "hin", "tri",
-];
-const INDUSTRIES: &[&str] = &[
-    "Logistics",
-    "Bakery",
-    "Consulting",
-    "Plumbing",
-    "Dental",
-    "Legal",
-    "Accounting",
-    "Engineering",
-    "Motors",
-    "Farms",
-    "Media",
-    "Design",
-    "Builders",
-    "Medical",
-    "Realty",
-    "Systems",
-    "Partners",
-    "Foods",
-    "Electric",
-    "Architects",
-    "Pharmacy",
-    "Transport",
-    "Studio",
-    "Clinic",
-    "Holdings",
-    "Group",
-];
-/// Accented words and their transliteration by orgmap's convention, and a lossy spelling.
-const ACCENTED: &[(&str, &str, &str)] = &[
-    ("Müller", "Mueller", "Muller"),
-    ("Bäckerei", "Baeckerei", "Backerei"),
-    ("Schön", "Schoen", "Schon"),
-    ("Köhler", "Koehler", "Kohler"),
-    ("Jäger", "Jaeger", "Jager"),
-    ("Weiß", "Weiss", "Weib"),
-    ("Straße", "Strasse", "Strase"),
-    ("Zürich", "Zuerich", "Zurich"),
-    ("Søren", "Soren", "Sren"),
-    ("Café", "Cafe", "Caf"),
-    ("Élan", "Elan", "Eln"),
-    ("Crème", "Creme", "Crme"),
-    ("Genève", "Geneve", "Genve"),
-    ("Åsa", "Asa", "Aasa"),
-    ("Señor", "Senor", "Sen"),
-    ("Kraków", "Krakow", "Krakw"),
-];
-const LEGAL_FORMS: &[&[&str]] = &[
-    &[
-        "Inc",
-        "Inc.",
-        "Incorporated",
-        "LLC",
-        "L.L.C.",
-        "Ltd",
-        "Ltd.",
-        "Limited",
-        "Pty Ltd",
-        "Pty. Ltd.",
-        "PLC",
-        "Corp",
-        "Corp.",
-        "Corporation",
-        "Co.",
-        "LLP",
-    ],
-    &["GmbH", "GmbH & Co. KG", "AG", "KG", "OHG", "e.K.", "UG (haftungsbeschränkt)", "UG"],
-    &["S.A.", "SA", "SARL", "SAS", "S.r.l.", "SRL", "S.p.A.", "S.L."],
-    &["B.V.", "BV", "N.V.", "NV"],
-    &["Oy", "Oyj", "AB", "A/S", "ApS", "AS", "ASA"],
-    &["KK", "K.K.", "SE", "Sp. z o.o."],
-];
-const PUBLIC: &[&str] = &["gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "gmx.de", "web.de", "icloud.com"];
-
-struct Generator {
-    rng: Rng,
+pub(super) struct Generator {
+    pub(super) rng: Rng,
     /// Normalised names handed out, so that only deliberate duplicates collide.
     used: HashSet<String>,
-    corpus: Corpus,
+    pub(super) corpus: Corpus,
     next_xref: u64,
 }
 
 impl Generator {
+    pub(super) fn new(rng: Rng) -> Self {
+        Generator { rng, used: HashSet::new(), corpus: Corpus::default(), next_xref: 1000 }
+    }
+
     fn word(&mut self) -> String {
         let n = 2 + self.rng.below(2);
         let mut w: String = (0..n).map(|_| *self.rng.pick(SYLLABLES)).collect();
@@ -212,19 +55,31 @@ impl Generator {
         w
     }
 
-    /// A name nobody has yet; `make` builds one attempt.
+    /// A name nobody has yet; `make` builds one attempt, differently each time.
     fn fresh(&mut self, make: impl Fn(&mut Self) -> String) -> String {
         loop {
             let name = make(self);
-            let key = normalise_name(&name);
-            // Fuzzy-equal keys would make unintended near-duplicates; a compact key catches most.
-            let compact: String = key.chars().filter(|c| *c != ' ').collect();
-            if !self.used.contains(&key) && !self.used.contains(&compact) {
-                self.used.insert(key);
-                self.used.insert(compact);
+            if !self.taken(&name) {
+                self.claim(&name);
                 return name;
             }
         }
+    }
+
+    /// The keys under which a name counts as taken: its normalised name, and that without spaces
+    /// (which catches most unintended near-duplicates).
+    fn keys(name: &str) -> [String; 2] {
+        let key = normalise_name(name);
+        let compact = key.chars().filter(|c| *c != ' ').collect();
+        [key, compact]
+    }
+
+    fn taken(&self, name: &str) -> bool {
+        Self::keys(name).iter().any(|k| self.used.contains(k))
+    }
+
+    fn claim(&mut self, name: &str) {
+        self.used.extend(Self::keys(name));
     }
 
     fn base(&mut self) -> String {
@@ -311,7 +166,7 @@ impl Generator {
         }
     }
 
-    fn shape(&mut self) {
+    pub(super) fn shape(&mut self) {
         match self.rng.below(100) {
             0..25 => {
                 let base = self.base();
@@ -319,8 +174,8 @@ impl Generator {
                 self.pair(vec![o], c, "legal form", true, true);
             }
             25..30 => {
-                let (a, b) = (self.word(), self.word());
-                let name = self.fresh(|_| format!("{a} & {b}"));
+                let name = self.fresh(|g| format!("{} & {}", g.word(), g.word()));
+                let (a, b) = name.split_once(" & ").expect("made with &");
                 let other = match self.rng.below(4) {
                     0 => format!("{a} and {b} Ltd"),
                     1 => format!("{a}+{b}"),
@@ -342,8 +197,8 @@ impl Generator {
             }
             37..45 => {
                 let &(accented, ascii, lossy) = self.rng.pick(ACCENTED);
-                let w = self.word();
-                let name = self.fresh(|_| format!("{accented} {w}"));
+                let name = self.fresh(|g| format!("{accented} {}", g.word()));
+                let w = &name[accented.len() + 1..];
                 if self.rng.chance(0.25) {
                     self.pair(vec![format!("{name} GmbH")], format!("{lossy} {w}"), "accent, lossy", false, false);
                 } else {
@@ -388,14 +243,20 @@ impl Generator {
                 self.corpus.strong.insert(o);
             }
             64..69 => {
-                let first = self.word();
-                let base = self.fresh(|g| format!("{first} {}", g.rng.pick(INDUSTRIES)));
-                let typo = self.fresh(|g| {
+                let (base, typo) = loop {
+                    let first = self.word();
+                    let industry = self.rng.pick(INDUSTRIES);
                     let mut chars: Vec<char> = first.chars().collect();
-                    let i = 1 + g.rng.below(chars.len() - 1);
+                    let i = 1 + self.rng.below(chars.len() - 1);
                     chars.insert(i, chars[i]);
-                    format!("{} {}", chars.into_iter().collect::<String>(), &base[first.len() + 1..])
-                });
+                    let typo: String = chars.into_iter().collect();
+                    let (base, typo) = (format!("{first} {industry}"), format!("{typo} {industry}"));
+                    if !self.taken(&base) && !self.taken(&typo) {
+                        self.claim(&base);
+                        self.claim(&typo);
+                        break (base, typo);
+                    }
+                };
                 self.pair(vec![base], typo, "typo", false, false);
             }
             69..73 => self.near_miss(),
@@ -460,11 +321,16 @@ impl Generator {
     /// "Acme Corp" ↔ "Acme Corporation" beside "Acme Capital"; "North Star Dental" beside "North
     /// Star Dental Lab", with or without a counterpart.
     fn near_miss(&mut self) {
-        let first = self.fresh(|g| g.word());
         let (near, far) = *self.rng.pick(&[("Corp", "Capital"), ("Dental", "Dental Lab"), ("Group", "Group Holdings")]);
+        let first = loop {
+            let first = self.word();
+            let names = [first.clone(), format!("{first} {near}"), format!("{first} {far}")];
+            if !names.iter().any(|n| self.taken(n)) {
+                names.iter().for_each(|n| self.claim(n));
+                break first;
+            }
+        };
         let far_name = format!("{first} {far}");
-        self.used.insert(normalise_name(&far_name));
-        self.used.insert(normalise_name(&format!("{first} {near}")));
         if self.rng.chance(0.5) {
             let near_name = format!("{first} {near}");
             let cand = if near == "Corp" { format!("{first} Corporation") } else { format!("{near_name} PLLC") };
@@ -481,13 +347,13 @@ impl Generator {
         }
     }
 
-    fn unmatched_org(&mut self) {
+    pub(super) fn unmatched_org(&mut self) {
         let name = self.base();
         let domains = if self.rng.chance(0.3) { vec![format!("it@{}", self.rng.pick(PUBLIC))] } else { vec![] };
         self.org(vec![name], domains, vec![], "no counterpart");
     }
 
-    fn unmatched_candidate(&mut self) {
+    pub(super) fn unmatched_candidate(&mut self) {
         let name = if self.rng.chance(0.05) { None } else { Some(self.base()) };
         let domains = if self.rng.chance(0.3) { vec![format!("info@{}", self.rng.pick(PUBLIC))] } else { vec![] };
         self.candidate(name, domains, vec![]);
