@@ -33,6 +33,7 @@ mod output;
 mod pagination;
 mod postgres;
 mod properties;
+mod readme;
 mod reconcile;
 mod records;
 mod roundtrip;
