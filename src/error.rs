@@ -198,7 +198,7 @@ impl Error {
             }
             Error::Conflict { hint, .. } | Error::External { hint, .. } => hint.clone(),
             Error::NotConfigured { .. } => Some(
-                "set the secret it names (never put secrets in integrations.toml), then retry; `orgmap integrations` shows what is missing".into(),
+                "set the secret it names (never put secrets in integrations.toml), then retry; `orgmap integrations` shows what is missing; `map`, `set` and `edit` can save an ID unchecked with --no-verify".into(),
             ),
             Error::StoreMissing { .. } => Some(
                 "create it with `orgmap init`, or point --store / ORGMAP_STORE at an existing store".into(),

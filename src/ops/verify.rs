@@ -77,14 +77,15 @@ fn not_found(integration: &Integration, id: &str, near: &[&ExternalOrg]) -> Erro
 
 fn unreachable(integration: &Integration, failure: crate::providers::FetchError, fetcher: &Fetcher<'_>) -> Error {
     let error = failure.into_error(&integration.name, &fetcher.redactor);
-    let (message, reason_hint) = match &error {
-        Error::NotConfigured { missing, .. } => (format!("it is not configured here ({missing})"), None),
-        other => (other.to_string(), other.hint()),
-    };
+    // Not configured here is a settings problem (exit 5) wherever it is met, not a failure of
+    // the external system.
+    if let Error::NotConfigured { .. } = error {
+        return error;
+    }
     Error::External {
         integration: integration.name.clone(),
-        message: format!("cannot check the ID: {message}"),
-        hint: Some(match reason_hint {
+        message: format!("cannot check the ID: {error}"),
+        hint: Some(match error.hint() {
             Some(hint) => format!("{hint}; or pass --no-verify to save it unverified"),
             None => "fix that, or pass --no-verify to save it unverified".into(),
         }),

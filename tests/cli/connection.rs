@@ -805,16 +805,17 @@ fn a_self_signed_certificate_is_a_tls_error_with_its_hint() {
 }
 
 #[test]
-fn a_missing_env_secret_or_url_is_not_configured_naming_the_variable() {
+// Regression: not configured made `test` exit 7, where discover exits 5 for the same condition
+fn a_missing_env_secret_or_url_is_not_configured_naming_the_variable_and_exits_5() {
     let api = Api::standard();
     let site = Site::new(Some(&api)).without("PSA_TOKEN");
     let id = site.map("psa", "ok");
-    let result = site.test(&id, 7, &[]);
+    let result = site.test(&id, 5, &[]);
     assert_failed(&result, "not_configured", &["PSA_TOKEN"]);
     assert!(api.seen().is_empty(), "nothing was sent: {:?}", api.seen());
 
     let site = site.var("PSA_TOKEN", BEARER_TOKEN).without("FIXTURE_URL");
-    let result = site.test(&id, 7, &[]);
+    let result = site.test(&id, 5, &[]);
     assert_failed(&result, "not_configured", &["FIXTURE_URL"]);
 }
 
