@@ -27,11 +27,20 @@ pub struct Ctx {
     config_path: OnceCell<Option<PathBuf>>,
     /// The config's `[store]` table, when read before (or without) the rest.
     store_settings: OnceCell<config::StoreSettings>,
+    /// Whether `-v` has named the store yet: once per run, however often a command opens it.
+    said_store: std::cell::Cell<bool>,
 }
 
 impl Ctx {
     pub fn new(globals: GlobalArgs, printer: Printer) -> Self {
-        Ctx { globals, printer, config: OnceCell::new(), config_path: OnceCell::new(), store_settings: OnceCell::new() }
+        Ctx {
+            globals,
+            printer,
+            config: OnceCell::new(),
+            config_path: OnceCell::new(),
+            store_settings: OnceCell::new(),
+            said_store: Default::default(),
+        }
     }
 
     /// The config, loaded on first use.
@@ -123,7 +132,7 @@ impl Ctx {
     /// Opens the store for reading or writing.
     pub fn store(&self, access: Access) -> Result<Box<dyn Store>> {
         let location = self.location()?;
-        if self.globals.verbose > 0 {
+        if self.globals.verbose > 0 && !self.said_store.replace(true) {
             self.printer.status(&format!("store: {location}"));
         }
         store::open(&location, access, &self.open_options()?)

@@ -48,3 +48,26 @@ fn the_readme_runs_the_quick_start_script_and_shows_its_commands() {
     }
     assert!(readme.lines().all(|l| l.chars().count() <= 120 || !l.starts_with("cargo build")), "no one-line recipe");
 }
+
+#[test]
+// Regression: the README's column list of `list` lacked LAST TEST
+fn the_readme_names_every_column_of_list_in_order() {
+    let env = crate::common::TestEnv::with_org();
+    env.map("demo", "12345", "acme");
+    let table = env.ok(&["list"]);
+    let header: Vec<&str> =
+        table.lines().next().unwrap().split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap().replace('\n', " ");
+    assert!(readme.contains(&format!("(`{}`)", header.join(" "))), "the README lists {header:?}");
+}
+
+#[test]
+// Regression: the README's heading of `discover` lacked --select
+fn the_readme_heading_of_discover_names_every_option() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let heading = readme.lines().find(|l| l.starts_with("### `discover ")).unwrap();
+    let help = crate::common::TestEnv::new().ok(&["discover", "--help"]);
+    for option in ["--search", "--refresh", "--offline", "--limit", "--select"] {
+        assert!(help.contains(option) && heading.contains(option), "{option} in {heading}");
+    }
+}
