@@ -24,6 +24,7 @@ mod fixture_tls;
 mod hardening;
 mod help;
 mod hostile;
+mod include;
 mod init;
 mod integrations;
 mod list;
