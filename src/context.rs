@@ -145,7 +145,9 @@ impl Ctx {
             Err(std::env::VarError::NotUnicode(_)) => {
                 return Err(Error::usage("ORGMAP_ACTOR is not valid UTF-8", "set ORGMAP_ACTOR to a plain name"));
             }
-            Err(std::env::VarError::NotPresent) => whoami::username(),
+            Err(std::env::VarError::NotPresent) => whoami::username().map_err(|err| {
+                Error::usage(format!("cannot tell who runs orgmap: {err}"), "set ORGMAP_ACTOR to a plain name")
+            })?,
         };
         validate_actor(&actor).map_err(|err| Error::usage(err.to_string(), "set ORGMAP_ACTOR to a plain name"))?;
         Ok(actor)
