@@ -44,9 +44,10 @@ pub struct TestArgs {
     /// With --all: only this integration's mappings
     #[arg(long, requires = "all")]
     pub integration: Option<String>,
-    /// Try a test that timed out, was throttled or met a server error up to N more times
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub retries: u32,
+    /// Retry a throttled (waiting as Retry-After says), failed or timed-out test up to N times
+    /// [default: the integration's `retries` for throttling and server errors; timeouts not]
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
     /// Tests in flight at once
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,

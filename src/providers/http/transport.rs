@@ -195,7 +195,7 @@ fn classify_network(err: &reqwest::Error) -> Network {
 /// decides per answer — Retry-After first, a TLS failure never, a timeout never — which those
 /// crates' policies would need wrapping to express, and the jitter only has to keep concurrent
 /// runs from retrying in step, for which the clock's nanoseconds serve as well as a generator.
-pub(crate) fn backoff(attempt: u32) -> Duration {
+pub fn backoff(attempt: u32) -> Duration {
     let base = BACKOFF_BASE * 2u32.saturating_pow(attempt.saturating_sub(1).min(6));
     let jitter = u64::from(
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos(),
