@@ -173,6 +173,7 @@ pub fn import_orgs(
         evidence: Vec::new(),
         accepted_by: actor.to_owned(),
         accepted_at: at,
+        upstream_name: None,
     };
     for planned in &mut plan.create {
         tx.put_org(&Org::new(&planned.org_id, &planned.name, actor, at))?;

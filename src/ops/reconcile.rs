@@ -294,6 +294,7 @@ pub fn apply(
             evidence: row.evidence.iter().take(16).map(|e| e.chars().take(500).collect()).collect(),
             accepted_by: actor.to_owned(),
             accepted_at: at,
+            upstream_name: None,
         };
         outcome.created.push(Mapping::new(link, true, source, actor, at));
     }

@@ -1169,3 +1169,26 @@ fn discover_and_refresh_need_no_manage_config_and_write_no_audit_event() {
     // The viewer still may not change anything.
     site.env.fails_as("viewer", 6, &["org", "add", "x", "--name", "X"]);
 }
+
+#[test]
+// Regression: `map --name X` showed the new mapping as "renamed upstream" at once
+fn a_name_given_to_a_mapping_is_no_rename_and_a_rename_upstream_after_it_still_is() {
+    let (api, script) = Fixture::scripted([Reply::json(json!([{ "id": 1, "name": "Alpha Corp" }]))]);
+    let site = Site::new(&acme(FAST, ""), &api);
+    site.ok(&["org", "add", "acme", "--name", "Acme"]);
+    let named = site.ok(&["map", "acme-psa", "1", "--org", "acme", "--name", "Our Alpha"]).trim().to_owned();
+    let upstream = |site: &Site| {
+        site.json(&["list"]).as_array().unwrap().iter().find(|m| m["mapping_id"] == named).unwrap()["upstream"].clone()
+    };
+    assert_eq!(upstream(&site), "ok", "the name chosen is not a rename upstream");
+    assert!(site.json(&["list", "--stale"]).as_array().unwrap().is_empty());
+    assert_eq!(site.json(&["get", "acme-psa", "--org", "acme"])["source"]["upstream_name"], "Alpha Corp");
+
+    script.set([Reply::json(json!([{ "id": 1, "name": "Alpha Holdings" }]))]);
+    let reports = site.json(&["refresh"]);
+    assert_eq!(reports[0]["affected_mappings"][0]["upstream"], "renamed upstream", "{reports}");
+    assert_eq!(upstream(&site), "renamed upstream");
+
+    site.ok(&["edit", &named, "--name", "Alpha Holdings"]);
+    assert_eq!(upstream(&site), "ok", "taking the new name settles it");
+}
