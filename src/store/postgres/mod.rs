@@ -327,7 +327,7 @@ fn init_refused(location: &PgLocation, role: &str, err: Error) -> Error {
         (
             "create the store's roles".to_owned(),
             format!(
-                "ALTER ROLE {role} CREATEROLE;  (or apply the roles later with `orgmap store roles --apply` as a role that may)"
+                "ALTER ROLE {role} CREATEROLE;  (or have an administrator run the SQL that `orgmap store roles` prints)"
             ),
         )
     } else if detail.contains("for schema") || detail.contains("must be owner") {
