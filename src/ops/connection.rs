@@ -158,7 +158,10 @@ async fn prepare_tester<'a>(
     }
     if integration.list_organizations.is_some() {
         let started = Instant::now();
-        return match providers::fetch(integration, env, redactor, &providers::NoProgress).await {
+        // The list is fetched with this run's retries too.
+        let mut fetched_as = integration.clone();
+        fetched_as.retries = options.retries.unwrap_or(integration.retries);
+        return match providers::fetch(&fetched_as, env, redactor, &providers::NoProgress).await {
             Ok(fetched) => Tester::List(fetched.organizations.into_iter().map(|o| o.id).collect(), started.elapsed()),
             Err(failure) => Tester::Failed(failure),
         };
