@@ -344,7 +344,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -s h -l help -d 'P
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l org -d 'The organization: with an integration as TARGET, or to narrow --all [env: ORGMAP_ORG]' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l mapping-id -d 'Which of several mappings, when TARGET is an integration' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l integration -d 'With --all: only this integration\'s mappings' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l retries -d 'Try a test that timed out, was throttled or met a server error up to N more times' -r
+complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l retries -d 'Retry a throttled (waiting as Retry-After says), failed or timed-out test up to N times [default: the integration\'s `retries` for throttling and server errors; timeouts not]' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l concurrency -d 'Tests in flight at once' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F

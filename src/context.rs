@@ -27,11 +27,20 @@ pub struct Ctx {
     config_path: OnceCell<Option<PathBuf>>,
     /// The config's `[store]` table, when read before (or without) the rest.
     store_settings: OnceCell<config::StoreSettings>,
+    /// Whether `-v` has named the store yet: once per run, however often a command opens it.
+    said_store: std::cell::Cell<bool>,
 }
 
 impl Ctx {
     pub fn new(globals: GlobalArgs, printer: Printer) -> Self {
-        Ctx { globals, printer, config: OnceCell::new(), config_path: OnceCell::new(), store_settings: OnceCell::new() }
+        Ctx {
+            globals,
+            printer,
+            config: OnceCell::new(),
+            config_path: OnceCell::new(),
+            store_settings: OnceCell::new(),
+            said_store: Default::default(),
+        }
     }
 
     /// The config, loaded on first use.
@@ -123,7 +132,7 @@ impl Ctx {
     /// Opens the store for reading or writing.
     pub fn store(&self, access: Access) -> Result<Box<dyn Store>> {
         let location = self.location()?;
-        if self.globals.verbose > 0 {
+        if self.globals.verbose > 0 && !self.said_store.replace(true) {
             self.printer.status(&format!("store: {location}"));
         }
         store::open(&location, access, &self.open_options()?)
@@ -136,7 +145,9 @@ impl Ctx {
             Err(std::env::VarError::NotUnicode(_)) => {
                 return Err(Error::usage("ORGMAP_ACTOR is not valid UTF-8", "set ORGMAP_ACTOR to a plain name"));
             }
-            Err(std::env::VarError::NotPresent) => whoami::username(),
+            Err(std::env::VarError::NotPresent) => whoami::username().map_err(|err| {
+                Error::usage(format!("cannot tell who runs orgmap: {err}"), "set ORGMAP_ACTOR to a plain name")
+            })?,
         };
         validate_actor(&actor).map_err(|err| Error::usage(err.to_string(), "set ORGMAP_ACTOR to a plain name"))?;
         Ok(actor)

@@ -43,7 +43,14 @@ pub enum Error {
     #[error("{actor} may not {action}: the manage-config permission is needed")]
     PermissionDenied { actor: String, action: String },
     #[error("database role {role} may not {action}{}", detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
-    RoleDenied { role: String, action: String, manager: Option<String>, detail: Option<String> },
+    RoleDenied {
+        role: String,
+        action: String,
+        manager: Option<String>,
+        detail: Option<String>,
+        /// What an administrator of the server runs to let the role do it, when that is known.
+        grant: Option<String>,
+    },
 
     #[error("organization '{org}' not found")]
     OrgNotFound { org: String },
@@ -191,7 +198,7 @@ impl Error {
             }
             Error::Conflict { hint, .. } | Error::External { hint, .. } => hint.clone(),
             Error::NotConfigured { .. } => Some(
-                "set the secret it names (never put secrets in integrations.toml), then retry; `orgmap integrations` shows what is missing".into(),
+                "set the secret it names (never put secrets in integrations.toml), then retry; `orgmap integrations` shows what is missing; `map`, `set` and `edit` can save an ID unchecked with --no-verify".into(),
             ),
             Error::StoreMissing { .. } => Some(
                 "create it with `orgmap init`, or point --store / ORGMAP_STORE at an existing store".into(),
@@ -209,6 +216,9 @@ impl Error {
             Error::StoreUnreachable { hint, .. } => Some(hint.clone()),
             Error::StoreOutdated { .. } => {
                 Some("run `orgmap store migrate` (with a role that owns the store's schema), then retry".into())
+            }
+            Error::RoleDenied { grant: Some(grant), .. } => {
+                Some(format!("an administrator of the database server can allow it: {grant}"))
             }
             Error::RoleDenied { role, manager: Some(manager), .. } => Some(format!(
                 "the store's owner can let it change the store: GRANT {manager} TO {role};  (`orgmap store roles` prints the whole setup)"

@@ -69,7 +69,16 @@ fn check_config(ctx: &Ctx, findings: &mut Vec<Finding>) {
             ));
             for integration in config.integrations.values() {
                 let missing = missing_settings(integration, &process_env);
-                if missing.is_empty() {
+                if let Some(crate::config::requests::SourceSpec::File { path, .. }) = &integration.list_organizations
+                    && !integration.base_dir.join(path).is_file()
+                {
+                    findings.push(finding(
+                        "config",
+                        &integration.name,
+                        Status::Error,
+                        format!("list file {} not found", integration.base_dir.join(path).display()),
+                    ));
+                } else if missing.is_empty() {
                     findings.push(finding("config", &integration.name, Status::Ok, "configured"));
                 } else {
                     findings.push(finding(

@@ -9,14 +9,15 @@ use crate::context::Ctx;
 use crate::error::{Error, Result};
 use crate::ops::backup::{self, ImportOptions, Plan};
 use crate::output::{sanitize, table};
-use crate::store::Access;
+use crate::store::{self, Access};
 
 /// Read an export back into the store (a restore, or a move between stores)
 ///
 /// Shows what it does per kind of record — create, update, unchanged, conflict — and applies it in
 /// one transaction; importing the same file again changes nothing. A record that would overwrite a
 /// newer one in the store, or break a rule, is a conflict: it is left out, listed, and the command
-/// exits 10. --dry-run only shows what would happen.
+/// exits 10. --dry-run only shows what would happen. A store that does not exist yet is created
+/// first, as `init` creates it: whoever imports holds manage-config.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -46,7 +47,17 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         backup::read(&mut BufReader::new(file)).map_err(|err| err.at_file(DOING, &args.file))?
     };
     let actor = ctx.actor()?;
-    let store = ctx.store(Access::Write)?;
+    let store = match ctx.store(Access::Write) {
+        // A restore into a new store creates it first (audited as `store.init`): the importer
+        // holds manage-config, as whoever runs `init` does.
+        Err(Error::StoreMissing { .. }) if !args.dry_run => {
+            let location = ctx.location()?;
+            store::init(&location, &actor, &ctx.open_options()?)?;
+            ctx.printer.status(&format!("created the store {location}; {actor} holds manage-config"));
+            ctx.store(Access::Write)?
+        }
+        opened => opened?,
+    };
     let options = ImportOptions { dry_run: args.dry_run, allow_shared: args.allow_shared };
     let plan = backup::import(&*store, ctx.config()?, &actor, &lines, options)?;
     drop(store);

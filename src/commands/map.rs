@@ -168,12 +168,13 @@ pub fn run(ctx: &Ctx, args: MapArgs) -> Result<()> {
             org_id: answers.org,
             integration: answers.integration,
             external_org_id: answers.external_id,
-            external_org_name: args.name.or(answers.picked_name).or(checked.name),
+            external_org_name: args.name.or(answers.picked_name).or(checked.name.clone()),
             label,
             metadata,
             allow_shared: args.allow_shared,
             verified: checked.verified,
             source: None,
+            upstream_name: checked.name,
         },
     )?;
     drop(store);

@@ -14,8 +14,9 @@ use crate::output::{sanitize, table};
 ///
 /// For each integration named (all mapping-enabled integrations with a list when none is named):
 /// fetch its list, cache it, and report the organizations added, removed and renamed since the
-/// last list, and the mappings that point at removed or renamed ones. Integrations whose secrets
-/// are missing here are skipped with a note. Exits 7 when any fetch failed.
+/// last list, and the mappings that point at removed or renamed ones. When none is named,
+/// integrations whose secrets are missing here are skipped with a note; one named and not
+/// configured exits 5 (after the others are refreshed). Exits 7 when any fetch failed.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -46,9 +47,11 @@ pub fn run(ctx: &Ctx, args: RefreshArgs) -> Result<()> {
         }
         chosen
     };
+    let named = !args.integrations.is_empty();
     let open = ctx.opener();
     let mut reports = Vec::new();
     let mut failures = 0;
+    let mut not_configured = Vec::new();
     for integration in targets {
         let progress = FetchProgress::new(&integration.display_name, "pages", ctx.show_progress());
         let outcome = discovery::refresh(&open, integration, &ctx.fetcher(&progress))?;
@@ -59,6 +62,11 @@ pub fn run(ctx: &Ctx, args: RefreshArgs) -> Result<()> {
                     print_drift(ctx, integration, cache.organizations.len(), &drift)?;
                 }
                 report_json(integration, "refreshed", Some(cache.organizations.len()), Some(&drift), None)
+            }
+            Refreshed::NotConfigured(missing) if named => {
+                ctx.printer.warn(&format!("{}: not configured here ({missing})", integration.name));
+                not_configured.push((integration.name.clone(), missing.clone()));
+                report_json(integration, "not_configured", None, None, Some(&missing))
             }
             Refreshed::NotConfigured(missing) => {
                 ctx.printer.status(&format!("{}: skipped, not configured here ({missing})", integration.name));
@@ -74,6 +82,11 @@ pub fn run(ctx: &Ctx, args: RefreshArgs) -> Result<()> {
     }
     if ctx.printer.json {
         ctx.printer.json(&reports)?;
+    }
+    // One asked for by name and not configured is a settings problem (5), which comes before
+    // a failed fetch (7); refreshing everything skips those not configured here.
+    if let Some((integration, missing)) = not_configured.into_iter().next() {
+        return Err(Error::NotConfigured { integration, missing });
     }
     if failures > 0 {
         return Err(Error::External {

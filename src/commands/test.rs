@@ -19,7 +19,8 @@ use crate::store::Access;
 /// the external ID in a freshly fetched list) and says what went wrong and what to do: rejected
 /// credentials, a missing permission, an external organization renamed or deleted upstream,
 /// throttling, timeouts, DNS, refused connections, TLS. The last result of each mapping is kept
-/// and shown by `list` and `org show`. Exits 0 when every test passes, 7 when any fails.
+/// and shown by `list` and `org show`. Exits 0 when every test passes, 7 when any fails, 5 when
+/// any could not run because its integration is not configured here.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -43,9 +44,10 @@ pub struct TestArgs {
     /// With --all: only this integration's mappings
     #[arg(long, requires = "all")]
     pub integration: Option<String>,
-    /// Try a test that timed out, was throttled or met a server error up to N more times
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub retries: u32,
+    /// Retry a throttled (waiting as Retry-After says), failed or timed-out test up to N times
+    /// [default: the integration's `retries` for throttling and server errors; timeouts not]
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
     /// Tests in flight at once
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
@@ -144,7 +146,16 @@ pub fn run(ctx: &Ctx, args: TestArgs) -> Result<u8> {
     } else {
         print_results(ctx, &selected, &results)?;
     }
-    Ok(if failed > 0 { 7 } else { 0 })
+    // A test that could not run for want of settings is a config problem (5), which comes
+    // before a failed test (7), as DESIGN's order of exit codes has it.
+    let not_configured = results.iter().any(|r| r.outcome == TestOutcome::NotConfigured);
+    Ok(if not_configured {
+        5
+    } else if failed > 0 {
+        7
+    } else {
+        0
+    })
 }
 
 /// On a terminal, offers to try the tests that timed out again.

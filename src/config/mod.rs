@@ -44,6 +44,12 @@ pub struct Config {
     pub integrations: BTreeMap<String, Integration>,
     /// Where the store is, when neither `--store` nor `ORGMAP_STORE` says.
     pub store: StoreSettings,
+    /// The files `include` brought in, in the order they were read.
+    pub included: Vec<PathBuf>,
+    /// The file that declares each integration.
+    pub declared_in: BTreeMap<String, PathBuf>,
+    /// `include` as the file wrote it, until [`Config::load`] reads them.
+    includes: Vec<PathBuf>,
 }
 
 /// The `[store]` table: a PostgreSQL URL (or a directory) and where its password comes from.
@@ -104,6 +110,9 @@ impl Integration {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
+    /// Other config files whose integrations join this one's, relative to this file.
+    #[serde(default)]
+    include: Vec<PathBuf>,
     #[serde(default)]
     integrations: BTreeMap<IntegrationName, IntegrationFile>,
     #[serde(default)]
@@ -208,8 +217,69 @@ impl fmt::Display for HumanDuration {
 impl Config {
     /// Reads and checks the config file at `path`.
     pub fn load(path: &Path) -> Result<Config> {
+        let mut config = Config::load_one(path, &mut Vec::new())?;
+        config.path = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    /// Reads `path` and, depth first, the files it includes; `chain` holds the files including
+    /// it, to refuse a cycle. An integration declared twice is refused, naming both files.
+    fn load_one(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Config> {
         let text = read_config_text(path)?;
-        Config::parse(&text, Some(path.to_path_buf()))
+        let mut config = Config::parse(&text, Some(path.to_path_buf()))?;
+        let includes = std::mem::take(&mut config.includes);
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        chain.push(canonical);
+        let mut declared_in: BTreeMap<String, PathBuf> =
+            config.integrations.keys().map(|name| (name.clone(), path.to_path_buf())).collect();
+        let base = path.parent().unwrap_or(Path::new("."));
+        for include in includes {
+            let included_path = base.join(&include);
+            let canonical = std::fs::canonicalize(&included_path).unwrap_or_else(|_| included_path.clone());
+            if chain.contains(&canonical) {
+                let cycle: Vec<String> = chain.iter().chain([&canonical]).map(|p| p.display().to_string()).collect();
+                return Err(Error::Config {
+                    message: format!("invalid config {}: include cycle: {}", path.display(), cycle.join(" → ")),
+                    hint: Some("a file may not include itself, directly or through others".into()),
+                });
+            }
+            if config.included.contains(&canonical) {
+                continue;
+            }
+            let other = Config::load_one(&included_path, chain)?;
+            if other.store.url.is_some() || other.store.password.is_some() {
+                return Err(Error::Config {
+                    message: format!(
+                        "invalid config {}: an included file may not hold [store]",
+                        included_path.display()
+                    ),
+                    hint: Some(format!("move [store] to {}", path.display())),
+                });
+            }
+            for (name, integration) in other.integrations {
+                if let Some(first) = declared_in.get(&name) {
+                    let second = other.declared_in.get(&name).cloned().unwrap_or_else(|| included_path.clone());
+                    return Err(Error::Config {
+                        message: format!(
+                            "invalid config: integration {name} is declared twice, in {} and in {}",
+                            first.display(),
+                            second.display()
+                        ),
+                        hint: Some("rename one of them, or leave one out".into()),
+                    });
+                }
+                declared_in.insert(
+                    name.clone(),
+                    other.declared_in.get(&name).cloned().unwrap_or_else(|| included_path.clone()),
+                );
+                config.integrations.insert(name, integration);
+            }
+            config.included.push(canonical);
+            config.included.extend(other.included);
+        }
+        chain.pop();
+        config.declared_in = declared_in;
+        Ok(config)
     }
 
     /// Parses config text; `path` is used in error messages only.
@@ -264,7 +334,14 @@ impl Config {
             message: format!("invalid config {shown}: store: {message}"),
             hint: Some("the password never goes in the config: name a secret (env, command or file) instead".into()),
         })?;
-        Ok(Config { path, integrations, store: file.store })
+        Ok(Config {
+            path,
+            integrations,
+            store: file.store,
+            included: Vec::new(),
+            declared_in: BTreeMap::new(),
+            includes: file.include,
+        })
     }
 
     /// The names of all declared integrations, sorted.

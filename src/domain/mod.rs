@@ -90,6 +90,10 @@ pub struct MappingSource {
     pub evidence: Vec<String>,
     pub accepted_by: String,
     pub accepted_at: Timestamp,
+    /// The name the external system gave the organization when the external ID was last checked
+    /// against it: what a rename upstream is told against, whatever name the mapping was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_name: Option<String>,
 }
 
 /// Where a mapping came from.
@@ -114,7 +118,15 @@ impl MappingSource {
             evidence: Vec::new(),
             accepted_by: actor.to_owned(),
             accepted_at: now(),
+            upstream_name: None,
         }
+    }
+
+    /// Records the name the external system gave when the ID was checked (a name orgmap could
+    /// not keep is not recorded).
+    pub fn seen_upstream(mut self, name: Option<&str>) -> MappingSource {
+        self.upstream_name = name.filter(|n| validate_external_name(n).is_ok()).map(str::to_owned);
+        self
     }
 }
 

@@ -74,6 +74,9 @@ impl MappingSource {
         if self.evidence.len() > MAX_EVIDENCE {
             return Err(Error::invalid("mapping source", format!("at most {MAX_EVIDENCE} pieces of evidence")));
         }
+        if let Some(name) = &self.upstream_name {
+            validate_external_name(name)?;
+        }
         self.evidence.iter().try_for_each(|evidence| validate_reason(evidence))
     }
 }

@@ -173,6 +173,7 @@ pub fn import_orgs(
         evidence: Vec::new(),
         accepted_by: actor.to_owned(),
         accepted_at: at,
+        upstream_name: None,
     };
     for planned in &mut plan.create {
         tx.put_org(&Org::new(&planned.org_id, &planned.name, actor, at))?;
@@ -182,7 +183,8 @@ pub fn import_orgs(
             external_org_id: planned.external_org_id.clone(),
             external_org_name: Some(planned.name.clone()),
         };
-        let mapping = Mapping::new(link, true, source.clone(), actor, at);
+        let source = MappingSource { upstream_name: Some(planned.name.clone()), ..source.clone() };
+        let mapping = Mapping::new(link, true, source, actor, at);
         tx.put_mapping(None, &mapping)?;
         planned.mapping_id = Some(mapping.mapping_id);
     }

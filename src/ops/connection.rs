@@ -19,9 +19,10 @@ use crate::store::{Access, Store};
 /// How tests run.
 #[derive(Clone)]
 pub struct TestOptions {
-    /// Times to try again a test that failed in a way that may pass later (timeout, throttled,
-    /// server error, unreachable).
-    pub retries: u32,
+    /// Retries of a throttled, failed or unreachable request, as discovery makes them (waiting
+    /// as `Retry-After` says, else backing off); `None`: the integration's `retries`. A test that
+    /// timed out is tried again only this many times, and only when it is given.
+    pub retries: Option<u32>,
     /// Tests in flight at once.
     pub concurrency: usize,
     /// How host names are resolved; tests inject failures here.
@@ -30,7 +31,7 @@ pub struct TestOptions {
 
 impl Default for TestOptions {
     fn default() -> Self {
-        TestOptions { retries: 0, concurrency: 4, resolver: None }
+        TestOptions { retries: None, concurrency: 4, resolver: None }
     }
 }
 
@@ -145,7 +146,7 @@ async fn prepare_tester<'a>(
     options: &TestOptions,
 ) -> Tester<'a> {
     if integration.test_connection.is_some() {
-        let session_options = SessionOptions { retries: Some(0), resolver: options.resolver.clone() };
+        let session_options = SessionOptions { retries: options.retries, resolver: options.resolver.clone() };
         let mut session = match Session::with_options(integration, env, redactor.clone(), session_options) {
             Ok(session) => session,
             Err(failure) => return Tester::Failed(failure),
@@ -157,7 +158,10 @@ async fn prepare_tester<'a>(
     }
     if integration.list_organizations.is_some() {
         let started = Instant::now();
-        return match providers::fetch(integration, env, redactor, &providers::NoProgress).await {
+        // The list is fetched with this run's retries too.
+        let mut fetched_as = integration.clone();
+        fetched_as.retries = options.retries.unwrap_or(integration.retries);
+        return match providers::fetch(&fetched_as, env, redactor, &providers::NoProgress).await {
             Ok(fetched) => Tester::List(fetched.organizations.into_iter().map(|o| o.id).collect(), started.elapsed()),
             Err(failure) => Tester::Failed(failure),
         };
@@ -271,10 +275,13 @@ pub fn test_mappings(
                     );
                 };
                 let mut outcome = test_one(tester, integration, mapping, redactor).await;
+                // Throttling, server errors and dropped connections were retried by the request
+                // itself; a timeout is not (a silent system would hold every test `retries` times
+                // its timeout), unless retries were asked for.
                 let mut attempt = 0;
-                while outcome.outcome.is_transient() && attempt < options.retries {
+                while outcome.outcome == TestOutcome::Timeout && attempt < options.retries.unwrap_or(0) {
                     attempt += 1;
-                    tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
+                    tokio::time::sleep(crate::providers::http::backoff(attempt)).await;
                     outcome = test_one(tester, integration, mapping, redactor).await;
                 }
                 let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;

@@ -255,10 +255,24 @@ impl Index {
     pub fn upstream(&self, mapping: &Mapping) -> Upstream {
         match self.names.get(&mapping.external_org_id) {
             None => Upstream::Missing,
-            Some(theirs) => match (&mapping.external_org_name, theirs) {
-                (Some(ours), Some(theirs)) if ours != theirs => Upstream::Renamed,
-                _ => Upstream::Ok,
-            },
+            // Told against the name the system gave when the ID was checked (else the mapping's
+            // own): a name chosen with `map --name` is no rename; one matching the system's
+            // current name settles a rename.
+            Some(theirs) => {
+                let seen = mapping
+                    .source
+                    .as_ref()
+                    .and_then(|s| s.upstream_name.as_ref())
+                    .or(mapping.external_org_name.as_ref());
+                match (seen, theirs) {
+                    (Some(seen), Some(theirs))
+                        if seen != theirs && mapping.external_org_name.as_ref() != Some(theirs) =>
+                    {
+                        Upstream::Renamed
+                    }
+                    _ => Upstream::Ok,
+                }
+            }
         }
     }
 }

@@ -82,6 +82,7 @@ pub(crate) fn authorize<'s>(
             action: describe(action),
             manager: refusal.manager,
             detail: None,
+            grant: None,
         }),
         None => Err(Error::PermissionDenied { actor: actor.to_owned(), action: describe(action) }),
     }

@@ -292,8 +292,10 @@ pub fn apply(
             external_org_id: row.external_org_id.clone(),
             external_org_name: external.name.clone(),
         };
+        // The name the list gives now, as the mapping's upstream name: a later rename shows.
+        let upstream_name = external.name.clone();
         let source = if row.picked {
-            MappingSource::manual(actor)
+            MappingSource { upstream_name, ..MappingSource::manual(actor) }
         } else {
             MappingSource {
                 kind: SourceKind::Suggested,
@@ -302,6 +304,7 @@ pub fn apply(
                 evidence: row.evidence.iter().take(16).map(|e| e.chars().take(500).collect()).collect(),
                 accepted_by: actor.to_owned(),
                 accepted_at: at,
+                upstream_name,
             }
         };
         outcome.created.push(Mapping::new(link, true, source, actor, at));

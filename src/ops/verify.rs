@@ -23,32 +23,16 @@ pub enum Verdict {
 /// How many near matches a refusal suggests.
 const SUGGESTIONS: usize = 3;
 
-/// Edit distance between two short strings (IDs are at most 200 characters).
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
-
 /// The organizations whose ID (or name) is closest to `wanted`.
 pub fn closest<'o>(organizations: &'o [ExternalOrg], wanted: &str) -> Vec<&'o ExternalOrg> {
     let lowered = wanted.to_lowercase();
     let mut scored: Vec<(usize, &ExternalOrg)> = organizations
         .iter()
         .map(|o| {
-            let by_id = distance(&o.id.to_lowercase(), &lowered);
+            let by_id = strsim::levenshtein(&o.id.to_lowercase(), &lowered);
             let by_name = o.name.as_deref().map_or(usize::MAX, |n| {
                 let n = n.to_lowercase();
-                if n.contains(&lowered) { 0 } else { distance(&n, &lowered) }
+                if n.contains(&lowered) { 0 } else { strsim::levenshtein(&n, &lowered) }
             });
             (by_id.min(by_name), o)
         })
@@ -77,14 +61,15 @@ fn not_found(integration: &Integration, id: &str, near: &[&ExternalOrg]) -> Erro
 
 fn unreachable(integration: &Integration, failure: crate::providers::FetchError, fetcher: &Fetcher<'_>) -> Error {
     let error = failure.into_error(&integration.name, &fetcher.redactor);
-    let (message, reason_hint) = match &error {
-        Error::NotConfigured { missing, .. } => (format!("it is not configured here ({missing})"), None),
-        other => (other.to_string(), other.hint()),
-    };
+    // Not configured here is a settings problem (exit 5) wherever it is met, not a failure of
+    // the external system.
+    if let Error::NotConfigured { .. } = error {
+        return error;
+    }
     Error::External {
         integration: integration.name.clone(),
-        message: format!("cannot check the ID: {message}"),
-        hint: Some(match reason_hint {
+        message: format!("cannot check the ID: {error}"),
+        hint: Some(match error.hint() {
             Some(hint) => format!("{hint}; or pass --no-verify to save it unverified"),
             None => "fix that, or pass --no-verify to save it unverified".into(),
         }),
@@ -296,6 +281,5 @@ mod tests {
         assert_eq!(near[0], "12345");
         assert_eq!(near[1], "12346");
         assert_eq!(closest(&orgs, "umbr")[0].id, "55555", "a name containing the text comes first");
-        assert_eq!(distance("kitten", "sitting"), 3);
     }
 }

@@ -450,21 +450,76 @@ async fn follow_links(
 
 /// The `rel="next"` target of a `Link` header.
 fn next_from_link_header(headers: &HeaderMap) -> Option<String> {
-    for value in headers.get_all("link") {
-        let Ok(text) = value.to_str() else { continue };
-        for link in text.split(',') {
-            let mut parts = link.split(';');
-            let target = parts.next()?.trim();
-            let is_next = parts.any(|p| {
-                let p = p.trim().to_ascii_lowercase().replace(' ', "");
-                p == "rel=\"next\"" || p == "rel=next"
-            });
-            if is_next && target.starts_with('<') && target.ends_with('>') {
-                return Some(target[1..target.len() - 1].to_owned());
+    headers
+        .get_all("link")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(parse_link_header)
+        .find(|link| link.rels.iter().any(|rel| rel.eq_ignore_ascii_case("next")))
+        .map(|link| link.target)
+}
+
+/// One link of a `Link` header: its target and relation types.
+#[derive(Debug, PartialEq)]
+struct Link {
+    target: String,
+    rels: Vec<String>,
+}
+
+/// The links of a `Link` header value (RFC 8288 §3): `<target>; name=value; …`, separated by
+/// commas. A comma inside the target or a quoted parameter (`title="a, b"`) separates nothing,
+/// and a quoted value may escape a character with a backslash. A malformed link ends the parse:
+/// the links before it are kept.
+fn parse_link_header(text: &str) -> Vec<Link> {
+    let mut links = Vec::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c == ',' || c.is_ascii_whitespace());
+        let Some(after) = rest.strip_prefix('<') else { return links };
+        let Some(end) = after.find('>') else { return links };
+        let mut link = Link { target: after[..end].to_owned(), rels: Vec::new() };
+        rest = &after[end + 1..];
+        // Parameters until the comma that ends this link.
+        loop {
+            rest = rest.trim_start();
+            let Some(after) = rest.strip_prefix(';') else { break };
+            let after = after.trim_start();
+            let name_end = after.find(|c: char| c == '=' || c == ';' || c == ',' || c.is_ascii_whitespace());
+            let (name, tail) = after.split_at(name_end.unwrap_or(after.len()));
+            rest = tail.trim_start();
+            let mut value = String::new();
+            if let Some(tail) = rest.strip_prefix('=') {
+                let tail = tail.trim_start();
+                if let Some(quoted) = tail.strip_prefix('"') {
+                    let mut chars = quoted.char_indices();
+                    let mut closed = None;
+                    while let Some((i, c)) = chars.next() {
+                        match c {
+                            '\\' => value.extend(chars.next().map(|(_, c)| c)),
+                            '"' => {
+                                closed = Some(i + 1);
+                                break;
+                            }
+                            c => value.push(c),
+                        }
+                    }
+                    let Some(closed) = closed else { return links };
+                    rest = &quoted[closed..];
+                } else {
+                    let end = tail.find([';', ',']).unwrap_or(tail.len());
+                    value = tail[..end].trim().to_owned();
+                    rest = &tail[end..];
+                }
+            }
+            if name.eq_ignore_ascii_case("rel") && link.rels.is_empty() {
+                link.rels = value.split_ascii_whitespace().map(str::to_owned).collect();
             }
         }
+        links.push(link);
+        if !rest.starts_with(',') {
+            return links;
+        }
     }
-    None
 }
 
 /// Reading a list answer record by record. Parsed whole, a list of 10^6 organizations took
@@ -614,5 +669,29 @@ mod tests {
         assert_eq!(next_from_link_header(&headers).as_deref(), Some("https://x/companies?page=3"));
         headers.insert("link", "<https://x/companies?page=1>; rel=\"first\"".parse().unwrap());
         assert_eq!(next_from_link_header(&headers), None);
+    }
+
+    #[test]
+    // Regression: the Link header was split on every comma, so a quoted comma broke it
+    fn link_headers_with_commas_in_quotes_and_targets_are_parsed_whole() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "link",
+            "<https://x/a?ids=1,2>; rel=\"prev\"; title=\"page 1, the first; \\\"old\\\"\", <https://x/a?ids=3,4>; title=\"next, please\"; rel=\"next last\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(next_from_link_header(&headers).as_deref(), Some("https://x/a?ids=3,4"));
+        let links = parse_link_header("<u1>; rel=next, <u2>;rel=\"prev\" ,<u3>; REL=\"Next\"");
+        assert_eq!(
+            links,
+            [
+                Link { target: "u1".into(), rels: vec!["next".into()] },
+                Link { target: "u2".into(), rels: vec!["prev".into()] },
+                Link { target: "u3".into(), rels: vec!["Next".into()] },
+            ]
+        );
+        assert_eq!(parse_link_header("<u1>; rel=\"next, <u2>; rel=next"), [], "an unclosed quote ends the parse");
+        assert_eq!(parse_link_header("no link"), []);
     }
 }

@@ -288,3 +288,17 @@ fn a_secret_written_where_its_reference_belongs_is_refused_without_showing_it() 
         assert!(stderr.contains(": line "), "names the line: {stderr}");
     }
 }
+
+#[test]
+// Regression: `-v` printed `store:` two or three times (once per opening of the store)
+fn verbose_names_the_store_and_the_config_once_per_run() {
+    let env = TestEnv::with_org();
+    for args in [&["-v", "map", "demo", "12345", "--org", "acme"][..], &["-v", "refresh"], &["-v", "list"]] {
+        let out = env.run(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let expected = usize::from(args[1] != "refresh"); // the test config has nothing to refresh
+        assert_eq!(stderr.matches("store: ").count(), expected, "{args:?}: {stderr}");
+        assert!(stderr.matches("config: ").count() <= 1, "{args:?}: {stderr}");
+    }
+}

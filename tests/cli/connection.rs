@@ -710,37 +710,43 @@ fn a_429_with_retry_after_120_is_throttled_at_once_with_when_to_retry() {
     let id = site.map("psa", "429-120");
     let started = Instant::now();
     let result = site.test(&id, 7, &[]);
-    assert!(started.elapsed() < Duration::from_secs(10), "a test does not wait out Retry-After");
+    assert!(started.elapsed() < Duration::from_secs(10), "a test does not wait out a Retry-After of 120 s");
     assert_failed(&result, "throttled", &["retry after 120 s"]);
-    assert_eq!(api.seen_at("/psa/").len(), 1, "a test request is not retried by itself");
+    assert_eq!(api.seen_at("/psa/").len(), 1, "a wait longer than 30 s is not retried");
 }
 
 #[test]
-fn a_429_once_fails_without_retries_and_passes_with_retries_1() {
+// Regression: `test` did not retry a throttled request by default (37 of 261 throttled in a
+// `test --all`), and `--retries` waited its own 0.5 s instead of what Retry-After said
+fn a_429_once_with_retry_after_is_retried_after_that_wait_as_discovery_does() {
     let api = Api::standard();
     let site = Site::new(Some(&api));
-    let first = site.map("psa", "429-once-a");
-    let result = site.test(&first, 7, &[]);
-    assert_failed(&result, "throttled", &["retry after 1 s"]);
-    assert_eq!(api.seen_at("/psa/clients/429-once-a").len(), 1, "no automatic retry");
+    for (id, args) in [("429-once-a", &[][..]), ("429-once-b", &["--retries", "1"][..])] {
+        let mapping = site.map("psa", id);
+        let result = site.test(&mapping, 0, args);
+        assert_passed(&result);
+        let seen = api.seen_at(&format!("/psa/clients/{id}"));
+        assert_eq!(seen.len(), 2, "{args:?} tried it again once: {seen:?}");
+        let gap = seen[1].at - seen[0].at;
+        assert!(gap >= Duration::from_millis(900), "the retry waited as Retry-After: 1 said: {gap:?}");
+    }
 
-    let second = site.map("psa", "429-once-b");
-    let result = site.test(&second, 0, &["--retries", "1"]);
-    assert_passed(&result);
-    let seen = api.seen_at("/psa/clients/429-once-b");
-    assert_eq!(seen.len(), 2, "--retries 1 tried it again once: {seen:?}");
-    let gap = seen[1].at - seen[0].at;
-    assert!(gap >= Duration::from_millis(400), "the retry waited a moment: {gap:?}");
+    let third = site.map("psa", "429-once-c");
+    let result = site.test(&third, 7, &["--retries", "0"]);
+    assert_failed(&result, "throttled", &["retry after 1 s"]);
+    assert_eq!(api.seen_at("/psa/clients/429-once-c").len(), 1, "--retries 0 does not retry");
 }
 
 #[test]
-fn a_500_is_a_server_error_and_is_not_retried_without_retries() {
+fn a_500_is_a_server_error_retried_as_the_integrations_retries_say_unless_retries_is_given() {
     let api = Api::standard();
     let site = Site::new(Some(&api));
     let id = site.map("psa", "500");
-    let result = site.test(&id, 7, &[]);
+    let result = site.test(&id, 7, &["--retries", "0"]);
     assert_failed(&result, "server_error", &["retry later"]);
-    assert_eq!(api.seen_at("/psa/").len(), 1, "the integration's own retries (3) do not apply to tests");
+    assert_eq!(api.seen_at("/psa/").len(), 1, "--retries 0: one request");
+    site.test(&id, 7, &[]);
+    assert_eq!(api.seen_at("/psa/").len(), 1 + 4, "the integration's retries (default 3) apply to tests");
 }
 
 #[test]
@@ -773,9 +779,9 @@ fn a_server_that_hangs_up_is_unreachable_and_retries_1_tries_twice() {
     let server = Silent::hanging_up();
     let site = Site::new(None).var("CLOSED_URL", &server.base());
     let id = site.map("closed", "42");
-    let result = site.test(&id, 7, &[]);
+    let result = site.test(&id, 7, &["--retries", "0"]);
     assert_failed(&result, "unreachable", &["check the URL"]);
-    assert_eq!(server.connections.get(), 1, "no automatic retry");
+    assert_eq!(server.connections.get(), 1, "--retries 0: no retry");
     site.test(&id, 7, &["--retries", "1"]);
     assert_eq!(server.connections.get(), 3, "--retries 1 tried twice");
 }
@@ -805,16 +811,17 @@ fn a_self_signed_certificate_is_a_tls_error_with_its_hint() {
 }
 
 #[test]
-fn a_missing_env_secret_or_url_is_not_configured_naming_the_variable() {
+// Regression: not configured made `test` exit 7, where discover exits 5 for the same condition
+fn a_missing_env_secret_or_url_is_not_configured_naming_the_variable_and_exits_5() {
     let api = Api::standard();
     let site = Site::new(Some(&api)).without("PSA_TOKEN");
     let id = site.map("psa", "ok");
-    let result = site.test(&id, 7, &[]);
+    let result = site.test(&id, 5, &[]);
     assert_failed(&result, "not_configured", &["PSA_TOKEN"]);
     assert!(api.seen().is_empty(), "nothing was sent: {:?}", api.seen());
 
     let site = site.var("PSA_TOKEN", BEARER_TOKEN).without("FIXTURE_URL");
-    let result = site.test(&id, 7, &[]);
+    let result = site.test(&id, 5, &[]);
     assert_failed(&result, "not_configured", &["FIXTURE_URL"]);
 }
 

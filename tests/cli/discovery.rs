@@ -627,6 +627,36 @@ fn refresh_of_all_skips_an_unconfigured_integration_and_refreshes_the_others() {
     assert_eq!(ids(&listing), ["1", "2"]);
 }
 
+#[test]
+// Regression: refresh exited 0 for an integration named on its command line and not configured
+fn refresh_of_a_named_unconfigured_integration_exits_5_after_refreshing_the_others() {
+    let (api, _) = Fixture::scripted([Reply::json(json!([{ "id": 1, "name": "A" }]))]);
+    let auth = "{ kind = \"bearer\", token = \"{secret.token}\" }";
+    let config = format!("{}{}", acme(&with_token_secret(auth), ""), integration("beta-rmm", "/orgs", FAST, ""));
+    let site = Site::new(&config, &api);
+    let out = site.run(&["refresh", "acme-psa", "beta-rmm", "--json"]);
+    expect(&out, 5, &["refresh", "acme-psa", "beta-rmm", "--json"]);
+    let reports: Value = serde_json::from_slice(&out.stdout).expect("the reports are printed even so");
+    assert_eq!(reports[0]["outcome"], "not_configured", "{reports}");
+    assert_eq!(reports[1]["outcome"], "refreshed", "{reports}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    contains_all(&stderr, &["not configured", "ACME_TOKEN"]);
+}
+
+#[test]
+fn discover_of_an_unconfigured_integration_shows_a_cached_list_marked_stale_and_exits_0() {
+    let (api, _) = Fixture::scripted([two_orgs()]);
+    let auth = "{ kind = \"bearer\", token = \"{secret.token}\" }";
+    let config = acme(&with_token_secret(auth).replace("timeout = \"1s\"", "timeout = \"1s\"\ncache_ttl = \"0s\""), "");
+    let configured = Site::new(&config, &api).var("ACME_TOKEN", TOKEN);
+    assert_eq!(ids(&configured.json(&["discover", "acme-psa"])), ["1", "2"]);
+    let vars = configured.vars.iter().filter(|(name, _)| name != "ACME_TOKEN").cloned().collect();
+    let site = Site { env: configured.env, vars };
+    let out = site.run(&["discover", "acme-psa"]);
+    expect(&out, 0, &["discover", "acme-psa"]);
+    contains_all(&String::from_utf8_lossy(&out.stderr), &["not configured", "showing the list cached"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The cache
 
@@ -1138,4 +1168,27 @@ fn discover_and_refresh_need_no_manage_config_and_write_no_audit_event() {
     assert_eq!(after.len(), before.len());
     // The viewer still may not change anything.
     site.env.fails_as("viewer", 6, &["org", "add", "x", "--name", "X"]);
+}
+
+#[test]
+// Regression: `map --name X` showed the new mapping as "renamed upstream" at once
+fn a_name_given_to_a_mapping_is_no_rename_and_a_rename_upstream_after_it_still_is() {
+    let (api, script) = Fixture::scripted([Reply::json(json!([{ "id": 1, "name": "Alpha Corp" }]))]);
+    let site = Site::new(&acme(FAST, ""), &api);
+    site.ok(&["org", "add", "acme", "--name", "Acme"]);
+    let named = site.ok(&["map", "acme-psa", "1", "--org", "acme", "--name", "Our Alpha"]).trim().to_owned();
+    let upstream = |site: &Site| {
+        site.json(&["list"]).as_array().unwrap().iter().find(|m| m["mapping_id"] == named).unwrap()["upstream"].clone()
+    };
+    assert_eq!(upstream(&site), "ok", "the name chosen is not a rename upstream");
+    assert!(site.json(&["list", "--stale"]).as_array().unwrap().is_empty());
+    assert_eq!(site.json(&["get", "acme-psa", "--org", "acme"])["source"]["upstream_name"], "Alpha Corp");
+
+    script.set([Reply::json(json!([{ "id": 1, "name": "Alpha Holdings" }]))]);
+    let reports = site.json(&["refresh"]);
+    assert_eq!(reports[0]["affected_mappings"][0]["upstream"], "renamed upstream", "{reports}");
+    assert_eq!(upstream(&site), "renamed upstream");
+
+    site.ok(&["edit", &named, "--name", "Alpha Holdings"]);
+    assert_eq!(upstream(&site), "ok", "taking the new name settles it");
 }

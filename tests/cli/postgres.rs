@@ -751,3 +751,40 @@ fn url_parameters_other_than_tls_reach_the_server_as_written() {
     let out = env.cmd().env("ORGMAP_STORE", &url).args(["access", "list", "--json"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// The README's recipe once made the database as an administrator and ran init as the owner role,
+/// which the server refused ("permission denied for database") with no word on what to grant.
+#[test]
+fn init_as_an_owner_role_says_what_to_grant_and_succeeds_once_granted() {
+    if crate::pg::skip() {
+        return;
+    }
+    let env = TestEnv::on(Backend::Postgres);
+    let db = env.db();
+    let prefix = db.role_prefix();
+    let owner = db.login_role("owner", "owner-pw-4Rt", &[]);
+    let init = || {
+        env.cmd()
+            .env("ORGMAP_STORE", db.url_as(&owner))
+            .env("PGPASSWORD", "owner-pw-4Rt")
+            .args(["init", "--role-prefix", &prefix, "--apply-roles"])
+            .output()
+            .expect("run orgmap")
+    };
+    let refused = init();
+    assert_eq!(refused.status.code(), Some(6), "{}", stderr(&refused));
+    let message = stderr(&refused);
+    assert!(message.contains(&format!("GRANT CREATE ON DATABASE {} TO {owner};", db.name)), "{message}");
+    assert!(message.contains(&format!("createdb -O {owner} {}", db.name)), "{message}");
+
+    db.sql(&format!("ALTER DATABASE {} OWNER TO {owner}", db.name));
+    let no_createrole = init();
+    assert_eq!(no_createrole.status.code(), Some(6), "{}", stderr(&no_createrole));
+    let message = stderr(&no_createrole);
+    assert!(message.contains(&format!("ALTER ROLE {owner} CREATEROLE;")), "{message}");
+
+    db.sql(&format!("ALTER ROLE {owner} CREATEROLE"));
+    succeeded(&init(), "init --apply-roles as the database's owner with CREATEROLE");
+    let roles = db.column(&format!("SELECT rolname::text FROM pg_roles WHERE rolname LIKE '{prefix}\\_%' ORDER BY 1"));
+    assert_eq!(roles, [format!("{prefix}_login_owner"), format!("{prefix}_manager"), format!("{prefix}_reader")]);
+}

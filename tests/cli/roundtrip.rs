@@ -106,3 +106,26 @@ fn what_set_accepts_reads_back_equal_everywhere_and_what_it_refuses_changes_noth
         fresh.ok(&["unmap", "demo", "--org", "acme", "--yes"]);
     });
 }
+
+#[test]
+// Regression: `export | import` into a new store exited 9 until `init` was run on it
+fn import_into_a_store_that_does_not_exist_creates_it_and_the_importer_holds_manage_config() {
+    let source = TestEnv::with_org();
+    source.map("demo", "100", "acme");
+    let file = source.path().join("backup.jsonl");
+    source.ok(&["export", "--output", file.to_str().unwrap()]);
+
+    let target = TestEnv::new();
+    let dry = target.fails(9, &["import", file.to_str().unwrap(), "--dry-run"]);
+    assert!(dry.contains("init"), "{dry}");
+    let out = target.run_as("restorer", &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(target.json(&["get", "demo", "--org", "acme"])["external_org_id"], "100");
+    let events = target.audit();
+    let own: Vec<&str> =
+        events.iter().filter(|e| e["actor"] == "restorer").map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(own, ["store.import", "store.init"], "{events:?}");
+    let holders = target.ok(&["access", "list"]);
+    assert!(holders.contains("restorer"), "{holders}");
+    target.fails(9, &["--store", target.path().join("other").to_str().unwrap(), "list"]);
+}

@@ -528,7 +528,7 @@ name = "$.data.name"
 }
 
 #[test]
-fn a_validate_request_that_lacks_its_secret_fails_with_exit_7_without_a_request() {
+fn a_validate_request_that_lacks_its_secret_fails_with_exit_5_without_a_request() {
     let api = ValidateApi::start();
     let config = psa("")
         + &format!(
@@ -546,8 +546,9 @@ url = "{}/orgs/{{external_org_id}}"
             api.base()
         );
     let env = site(&config);
-    let error = refused(&env, 7, &["map", "psa", "12345", "--org", "acme"]);
-    assert_cannot_check(&error);
+    let error = refused(&env, 5, &["map", "psa", "12345", "--org", "acme"]);
+    assert_eq!(error["kind"], "not_configured", "{error}");
+    assert!(hint(&error).contains("--no-verify"), "{error}");
     assert!(error["message"].as_str().unwrap().contains("ORGMAP_TEST_PSA_KEY"), "{error}");
     assert_eq!(api.hits.get(), 0);
 
@@ -788,4 +789,23 @@ fn the_workflow_api_set_checks_the_id_and_reports_verified() {
     assert!(!unchecked.value().verified);
     assert_eq!(env.json(&["get", "psa", "--org", "acme"])["verified"], true);
     assert_eq!(env.json(&["get", "psa", "--org", "globex"])["verified"], false);
+}
+
+#[test]
+// Regression: an integration not configured here made map and set exit 7, where discover exits 5
+fn map_and_set_exit_5_when_the_integration_is_not_configured_here() {
+    let config = psa(
+        "auth = { kind = \"bearer\", token = \"{secret.token}\" }\nsecrets = { token = { env = \"ORGMAP_TEST_NEVER_SET\" } }",
+    ) + &format!(
+        "\n[integrations.psa.list_organizations]\nkind = \"http\"\nurl = \"{}\"\n",
+        closed_port_url()
+    );
+    let env = site(&config);
+    for args in [&["map", "psa", "12345", "--org", "acme"][..], &["set", "psa", "12345", "--org", "acme"]] {
+        let error = refused(&env, 5, args);
+        assert_eq!(error["kind"], "not_configured", "{error}");
+        assert!(error["message"].as_str().unwrap().contains("ORGMAP_TEST_NEVER_SET"), "{error}");
+        assert!(hint(&error).contains("--no-verify"), "{error}");
+    }
+    assert_eq!(env.map_json("psa", "12345", "acme", &["--no-verify"])["verified"], false);
 }

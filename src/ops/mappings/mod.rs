@@ -50,6 +50,8 @@ pub struct NewMapping {
     pub verified: bool,
     /// How it came to be; a manual mapping by the actor when `None`.
     pub source: Option<MappingSource>,
+    /// The name the external system gave when the ID was checked.
+    pub upstream_name: Option<String>,
 }
 
 /// Changes to one mapping, as `edit` asks for them; `None` leaves a field as it is.
@@ -181,7 +183,7 @@ pub fn create_mapping(store: &dyn Store, config: &Config, actor: &str, new: NewM
         external_org_id: new.external_org_id,
         external_org_name: new.external_org_name,
     };
-    let source = new.source.unwrap_or_else(|| MappingSource::manual(actor));
+    let source = new.source.unwrap_or_else(|| MappingSource::manual(actor)).seen_upstream(new.upstream_name.as_deref());
     let mut mapping = Mapping::new(link, new.verified, source, actor, now());
     mapping.label = new.label;
     mapping.metadata = new.metadata;
@@ -249,6 +251,9 @@ pub fn edit_mapping(
         // A name that described the old external organization would now be wrong.
         after.external_org_name = edit.checked.name.clone();
         after.verified = edit.checked.verified;
+        after.source = Some(
+            after.source.unwrap_or_else(|| MappingSource::manual(actor)).seen_upstream(edit.checked.name.as_deref()),
+        );
     }
     if let Some(name) = edit.external_org_name {
         after.external_org_name = name;
@@ -354,9 +359,10 @@ pub fn set_mapping(store: &dyn Store, config: &Config, actor: &str, request: Set
                 org_id: request.org_id,
                 integration: request.integration,
                 external_org_id: request.external_org_id,
-                external_org_name: request.external_org_name.or(request.checked.name),
+                external_org_name: request.external_org_name.or(request.checked.name.clone()),
             };
-            let mut mapping = Mapping::new(link, request.checked.verified, MappingSource::manual(actor), actor, now());
+            let source = MappingSource::manual(actor).seen_upstream(request.checked.name.as_deref());
+            let mut mapping = Mapping::new(link, request.checked.verified, source, actor, now());
             mapping.label = request.label;
             mapping.metadata = metadata;
             insert(tx, actor, mapping, request.allow_shared).map(Change::Created)
@@ -368,6 +374,12 @@ pub fn set_mapping(store: &dyn Store, config: &Config, actor: &str, request: Set
                 after.external_org_id = request.external_org_id;
                 after.external_org_name = request.checked.name.clone();
                 after.verified = request.checked.verified;
+                after.source = Some(
+                    after
+                        .source
+                        .unwrap_or_else(|| MappingSource::manual(actor))
+                        .seen_upstream(request.checked.name.as_deref()),
+                );
             }
             if let Some(name) = request.external_org_name {
                 after.external_org_name = Some(name);

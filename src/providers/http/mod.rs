@@ -8,7 +8,7 @@ mod auth;
 mod transport;
 
 pub use auth::is_loopback;
-pub use transport::looks_like_html;
+pub use transport::{backoff, looks_like_html};
 
 use std::collections::BTreeMap;
 use std::time::Duration;

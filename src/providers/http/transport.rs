@@ -189,8 +189,13 @@ fn classify_network(err: &reqwest::Error) -> Network {
     }
 }
 
-/// Exponential backoff with jitter: about 0.2 s, 0.4 s, 0.8 s, ...
-fn backoff(attempt: u32) -> Duration {
+/// Exponential backoff with jitter: about 0.2 s, 0.4 s, 0.8 s, ... (at most 12.8 s).
+///
+/// Kept by hand rather than taken from a retry crate (`backoff`, `backon`): the loop that uses it
+/// decides per answer — Retry-After first, a TLS failure never, a timeout never — which those
+/// crates' policies would need wrapping to express, and the jitter only has to keep concurrent
+/// runs from retrying in step, for which the clock's nanoseconds serve as well as a generator.
+pub fn backoff(attempt: u32) -> Duration {
     let base = BACKOFF_BASE * 2u32.saturating_pow(attempt.saturating_sub(1).min(6));
     let jitter = u64::from(
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos(),

@@ -110,7 +110,15 @@ impl PgLocation {
         }
         let user = match config.get_user() {
             Some(user) => user.to_owned(),
-            None => env("PGUSER").unwrap_or_else(whoami::username),
+            None => match env("PGUSER").or_else(|| whoami::username().ok()) {
+                Some(user) => user,
+                None => {
+                    return Err(Error::Usage {
+                        message: "the store URL names no user, and the user running orgmap is unknown".into(),
+                        hint: Some("name the user in the URL (postgres://USER@host/db) or set PGUSER".into()),
+                    });
+                }
+            },
         };
         config.user(&user);
         let dbname = match config.get_dbname() {

@@ -102,7 +102,7 @@ impl PostgresStore {
         // Schema, first grant and its audit event land together: an init that died half-way
         // left nothing, and one that lost a race to another host finds its grant.
         let mut tx = tx::PgTx::begin_write(&store)?;
-        tx.migrate(Some(role_prefix))?;
+        tx.migrate(Some(role_prefix)).map_err(|err| init_refused(location, store.role(), err))?;
         if !tx.access_list()?.is_empty() {
             return Ok(InitOutcome::AlreadyExists);
         }
@@ -144,7 +144,7 @@ impl PostgresStore {
     pub fn apply_roles(location: &PgLocation, options: &OpenOptions) -> Result<Roles> {
         let (store, roles) = Self::connect_to_roles(location, options)?;
         let tx = tx::PgTx::begin_write(&store)?;
-        tx.batch(&schema::role_setup_sql(&roles))?;
+        tx.batch(&schema::role_setup_sql(&roles)).map_err(|err| init_refused(location, store.role(), err))?;
         Box::new(tx).commit()?;
         Ok(roles)
     }
@@ -311,6 +311,42 @@ fn check_version(location: &PgLocation, found: u32) -> Result<()> {
     Ok(())
 }
 
+/// A refusal met while creating the schema or its roles, with what the server needs to allow:
+/// `CREATE` on the database for the schema (or owning the database), `CREATEROLE` for the roles.
+fn init_refused(location: &PgLocation, role: &str, err: Error) -> Error {
+    let Error::RoleDenied { role: denied, detail: Some(detail), .. } = err else { return err };
+    let db = location.dbname();
+    let (action, grant) = if detail.contains("for database") {
+        (
+            format!("create the orgmap schema in database {db}"),
+            format!(
+                "GRANT CREATE ON DATABASE {db} TO {role};  (or create the database with `createdb -O {role} {db}`)"
+            ),
+        )
+    } else if detail.contains("create role") {
+        (
+            "create the store's roles".to_owned(),
+            format!(
+                "ALTER ROLE {role} CREATEROLE;  (or have an administrator run the SQL that `orgmap store roles` prints)"
+            ),
+        )
+    } else if detail.contains("for schema") || detail.contains("must be owner") {
+        (
+            "change the orgmap schema".to_owned(),
+            format!("ALTER SCHEMA orgmap OWNER TO {role};  (or run `orgmap init` as the role that owns the schema)"),
+        )
+    } else {
+        return Error::RoleDenied {
+            role: denied,
+            action: "set up the store".into(),
+            manager: None,
+            detail: Some(detail),
+            grant: None,
+        };
+    };
+    Error::RoleDenied { role: role.to_owned(), action, manager: None, detail: Some(detail), grant: Some(grant) }
+}
+
 /// A server error as orgmap reports it.
 fn classify(location: &PgLocation, role: &str, err: postgres::Error) -> Error {
     let store = location.to_string();
@@ -321,6 +357,7 @@ fn classify(location: &PgLocation, role: &str, err: postgres::Error) -> Error {
                 action: "use this store this way".into(),
                 manager: None,
                 detail: Some(db.message().to_owned()),
+                grant: None,
             },
             "40001" | "40P01" => Error::conflict(
                 "another change to the store got in the way; nothing was changed",
