@@ -98,6 +98,21 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// The defaults, with `--config` and `--store` from the environment.
+    pub fn from_environment() -> Self {
+        let mut globals = GlobalArgs {
+            config: None,
+            store: None,
+            json: false,
+            quiet: false,
+            verbose: 0,
+            no_input: true,
+            color: ColorChoice::Never,
+        };
+        globals.read_environment();
+        globals
+    }
+
     /// Fills `--config` and `--store` from `ORGMAP_CONFIG` and `ORGMAP_STORE` when they are not
     /// given (an empty variable counts as unset).
     fn read_environment(&mut self) {
@@ -201,6 +216,11 @@ fn unset_empty_variables() {
 /// Runs orgmap with the process's arguments and returns its exit code.
 pub fn main() -> ExitCode {
     unset_empty_variables();
+    // A shell asking for completions (COMPLETE=bash orgmap -- …): answer and exit. Checked here
+    // first so that other runs (`get`) pay for nothing else.
+    if std::env::var_os("COMPLETE").is_some_and(|v| !v.is_empty() && v != "0") {
+        clap_complete::CompleteEnv::with_factory(commands::completions::dynamic_command).complete();
+    }
     let mut cli = match parse() {
         Ok(cli) => cli,
         Err(err) if err.use_stderr() && std::env::args_os().any(|a| a == "--json") => {

@@ -219,3 +219,36 @@ fn the_exit_codes_in_help_are_the_readmes() {
         .collect();
     assert_eq!(in_help, documented, "{listed}");
 }
+
+#[test]
+fn dynamic_completion_proposes_the_organizations_integrations_and_mappings_of_the_store() {
+    let env = TestEnv::with_org();
+    env.ok(&["org", "add", "globex", "--name", "Globex Inc"]);
+    let mapping = env.ok(&["map", "free", "g-1", "--org", "globex", "--no-verify"]).trim().to_owned();
+    let complete = |shell: &str, words: &[&str]| {
+        let out = env.cmd().env("COMPLETE", shell).arg("--").arg("orgmap").args(words).output().expect("run orgmap");
+        assert!(out.status.success(), "{words:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    assert_eq!(complete("fish", &["get", "free", "--org", ""]), "acme\tAcme Corp\nglobex\tGlobex Inc\n");
+    assert_eq!(complete("fish", &["org", "show", "g"]), "globex\tGlobex Inc\n");
+    assert_eq!(complete("fish", &["coverage", "--org", "a"]), "acme\tAcme Corp\n");
+    assert_eq!(complete("fish", &["get", "m"]), "m365\tMicrosoft 365\n");
+    assert_eq!(complete("fish", &["edit", &mapping[..4]]), format!("{mapping}\tglobex free g-1\n"));
+    // Other shells get the same candidates in their own format.
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let script = env.cmd().env("COMPLETE", shell).output().expect("run orgmap");
+        assert!(script.status.success() && String::from_utf8_lossy(&script.stdout).contains("orgmap"), "{shell}");
+    }
+    let bash = env
+        .cmd()
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", "4")
+        .env("_CLAP_COMPLETE_COMP_TYPE", "9")
+        .env("_CLAP_COMPLETE_SPACE", "true")
+        .env("_CLAP_IFS", "\n")
+        .args(["--", "orgmap", "get", "free", "--org", ""])
+        .output()
+        .expect("run orgmap");
+    assert_eq!(String::from_utf8_lossy(&bash.stdout), "acme\nglobex", "{}", String::from_utf8_lossy(&bash.stderr));
+}
