@@ -24,8 +24,8 @@ function __fish_orgmap_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c orgmap -n "__fish_orgmap_needs_command" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_needs_command" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_needs_command" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_needs_command" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_needs_command" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -60,10 +60,11 @@ complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "include" -d 'Take an 
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "access" -d 'Manage who holds manage-config (needed for every change)'
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "store" -d 'Migrate the store\'s schema; set up PostgreSQL roles'
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "man" -d 'Write man pages: orgmap.1 and one page per command (orgmap-map.1, orgmap-org-add.1, ...)'
 complete -c orgmap -n "__fish_orgmap_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l role-prefix -d 'PostgreSQL: name the roles PREFIX_manager and PREFIX_reader' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -73,8 +74,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand init" -s q -l quiet -d 'Pr
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit import deactivate activate help" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit import deactivate activate help" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit import deactivate activate help" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit import deactivate activate help" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_subcommand_from add list show rename edit import deactivate activate help" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -95,8 +96,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and not __fish_seen_s
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l name -d 'Its display name' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l domain -d 'One of its domains, such as acme.com (repeatable); public mail domains are refused' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l alias -d 'A former or trading name (repeatable)' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -105,8 +106,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -116,8 +117,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -126,8 +127,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from rename" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -141,8 +142,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l remove-domain -d 'Remove a domain (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l alias -d 'Add an alias: a former or trading name (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l remove-alias -d 'Remove an alias (repeatable)' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -152,8 +153,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from edit" -s h -l help -d 'Print help'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from import" -l search -d 'Only external organizations whose ID or name contains TEXT' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from import" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from import" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from import" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from import" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from import" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -165,8 +166,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from import" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from import" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -175,8 +176,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from deactivate" -s h -l help -d 'Print help'
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from activate" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -194,8 +195,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subco
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "deactivate" -d 'Deactivate an organization: workflows can no longer use its mappings'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "activate" -d 'Activate an organization again'
 complete -c orgmap -n "__fish_orgmap_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -206,8 +207,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -l no-input 
 complete -c orgmap -n "__fish_orgmap_using_subcommand integrations" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -s s -l search -d 'Only organizations whose name or ID contains this text (case-insensitive)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l limit -d 'Show at most N organizations' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -219,8 +220,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -s q -l quiet -d
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand discover" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c orgmap -n "__fish_orgmap_using_subcommand refresh" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand refresh" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand refresh" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand refresh" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand refresh" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -234,8 +235,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l name -d 'The exter
 complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l label -d 'A label that tells this mapping apart from the org\'s other mappings of the integration' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l meta -d 'Set metadata KEY to the string VALUE (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l meta-json -d 'Set metadata KEY to a typed JSON value: number, boolean, list, object (repeatable)' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -253,8 +254,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l meta -d 'Set meta
 complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l meta-json -d 'Set metadata KEY to a typed JSON value: number, boolean, list, object (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l unset-meta -d 'Remove metadata KEY (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l if-revision -d 'Refuse the edit unless the mapping is still at this revision' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -271,8 +272,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -l no-input -d 'Neve
 complete -c orgmap -n "__fish_orgmap_using_subcommand edit" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l org -d 'The organization, when TARGET is an integration [env: ORGMAP_ORG]' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l mapping-id -d 'Which of several mappings, when TARGET is an integration' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -284,8 +285,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -l no-input -d 'Nev
 complete -c orgmap -n "__fish_orgmap_using_subcommand unmap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l org -d 'Only this organization\'s mappings' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l integration -d 'Only this integration\'s mappings' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand list" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -301,8 +302,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand list" -s h -l help -d 'Pri
 complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l org -d 'The organization [env: ORGMAP_ORG]' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l mapping-id -d 'Which of several mappings (its ID or a unique prefix)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l field -d 'Print only this field: external_org_id, external_org_name, label, mapping_id, metadata.KEY, ...' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand get" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -318,8 +319,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l label -d 'A label 
 complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l meta -d 'Set metadata KEY to the string VALUE (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l meta-json -d 'Set metadata KEY to a typed JSON value: number, boolean, list, object (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l unset-meta -d 'Remove metadata KEY (repeatable)' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -330,8 +331,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand set" -s q -l quiet -d 'Pri
 complete -c orgmap -n "__fish_orgmap_using_subcommand set" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand set" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand set" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand lookup" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -346,8 +347,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l mapping-id -d 'Wh
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l integration -d 'With --all: only this integration\'s mappings' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l retries -d 'Retry a throttled (waiting as Retry-After says), failed or timed-out test up to N times [default: the integration\'s `retries` for throttling and server errors; timeouts not]' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l concurrency -d 'Tests in flight at once' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand test" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -362,8 +363,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l integration -d '
 complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l actor -d 'Only events by this actor' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l since -d 'Only events since a time (2026-11-01T00:00:00Z) or for a duration back (24h, 7d)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l limit -d 'Show at most N events (0 = all)' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -372,8 +373,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -s q -l quiet -d 'P
 complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand audit" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -385,8 +386,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -l no-input -d 'Ne
 complete -c orgmap -n "__fish_orgmap_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -s o -l output -d 'Write to this file (mode 0600; written whole or not at all) instead of stdout' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l format -d 'The format: JSON lines, the one `orgmap import` reads' -r -f -a "json\t'One JSON record per line, after a header line'"
-complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -395,8 +396,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand export" -s q -l quiet -d '
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -409,8 +410,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand import" -l no-input -d 'Ne
 complete -c orgmap -n "__fish_orgmap_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand suggest" -l org -d 'Only these organizations (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand suggest" -l plan -d 'Write the suggestions as a plan (JSON lines) for `orgmap apply`' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand suggest" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand suggest" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand suggest" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand suggest" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand suggest" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -426,8 +427,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand suggest" -s h -l help -d '
 complete -c orgmap -n "__fish_orgmap_using_subcommand apply" -l min-confidence -d 'Leave out rows below this confidence' -r -f -a "high\t''
 medium\t''
 low\t''"
-complete -c orgmap -n "__fish_orgmap_using_subcommand apply" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand apply" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand apply" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand apply" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand apply" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -441,8 +442,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand apply" -l no-input -d 'Nev
 complete -c orgmap -n "__fish_orgmap_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand coverage" -l integration -d 'Only these integrations (repeatable)' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand coverage" -l org -d 'Only these organizations (repeatable)' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand coverage" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand coverage" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand coverage" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand coverage" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand coverage" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -455,8 +456,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand coverage" -l no-input -d '
 complete -c orgmap -n "__fish_orgmap_using_subcommand coverage" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l org -d 'The organization [env: ORGMAP_ORG]' -r
 complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l reason -d 'Why, for whoever reads the coverage later' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -466,8 +467,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -s v -l verbose -
 complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand exclude" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c orgmap -n "__fish_orgmap_using_subcommand include" -l org -d 'The organization [env: ORGMAP_ORG]' -r
-complete -c orgmap -n "__fish_orgmap_using_subcommand include" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand include" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand include" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand include" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand include" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -476,8 +477,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand include" -s q -l quiet -d 
 complete -c orgmap -n "__fish_orgmap_using_subcommand include" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand include" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand include" -s h -l help -d 'Print help'
-complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -490,8 +491,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_see
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -f -a "revoke" -d 'Take manage-config away from an actor (the last holder cannot be removed)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -f -a "list" -d 'List who holds which permissions'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and not __fish_seen_subcommand_from grant revoke list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -500,8 +501,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_su
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help'
-complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -510,8 +511,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_su
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
-complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from list" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -524,8 +525,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_su
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Take manage-config away from an actor (the last holder cannot be removed)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "list" -d 'List who holds which permissions'
 complete -c orgmap -n "__fish_orgmap_using_subcommand access; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -537,8 +538,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen
 complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -f -a "migrate" -d 'Bring the store\'s schema up to this orgmap\'s version (run after upgrading orgmap)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -f -a "roles" -d 'Print (or apply) the SQL that creates the reader and manager roles of a PostgreSQL store'
 complete -c orgmap -n "__fish_orgmap_using_subcommand store; and not __fish_seen_subcommand_from migrate roles help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -547,8 +548,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_sub
 complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from roles" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -561,8 +562,8 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_sub
 complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Bring the store\'s schema up to this orgmap\'s version (run after upgrading orgmap)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "roles" -d 'Print (or apply) the SQL that creates the reader and manager roles of a PostgreSQL store'
 complete -c orgmap -n "__fish_orgmap_using_subcommand store; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l config -d 'The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
-complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
 complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -571,32 +572,44 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -s q -l quiet
 complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -s v -l verbose -d 'Say which config and store are used'
 complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
 complete -c orgmap -n "__fish_orgmap_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "init" -d 'Create the store; you hold manage-config in it first'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "org" -d 'Manage your customer organizations'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "integrations" -d 'Show the integrations declared in integrations.toml'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "discover" -d 'List an integration\'s external organizations'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "refresh" -d 'Fetch external organizations now and report what changed'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "map" -d 'Map an organization to an external organization'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "edit" -d 'Change one mapping'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "unmap" -d 'Delete a mapping'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "list" -d 'List mappings'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "get" -d 'Get an organization\'s mapping for an integration (for workflows)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "set" -d 'Create or update an organization\'s mapping (for workflows)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "lookup" -d 'Find the organizations mapped to an external organization'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "test" -d 'Test that mappings reach their external organizations'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "audit" -d 'Show the audit log, newest first'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "doctor" -d 'Check the config and the store, and repair damaged indexes'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "export" -d 'Write everything the store holds as JSON lines (a backup)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "import" -d 'Read an export back into the store (a restore, or a move between stores)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "suggest" -d 'Suggest mappings for the organizations not yet mapped in an integration'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "apply" -d 'Apply a plan written by `orgmap suggest --plan`, in one transaction'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "coverage" -d 'Show which organizations are mapped in which integrations, and the gaps'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "exclude" -d 'Record that an organization has no account in an integration, on purpose'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "include" -d 'Take an exclusion back: the organization counts as missing again until it is mapped'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "access" -d 'Manage who holds manage-config (needed for every change)'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "store" -d 'Migrate the store\'s schema; set up PostgreSQL roles'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand man" -l out-dir -d 'The directory to write the pages to (created when missing)' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand man" -l config -d 'The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand man" -l store -d 'The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]' -r -F
+complete -c orgmap -n "__fish_orgmap_using_subcommand man" -l color -d 'When to colour messages on stderr' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c orgmap -n "__fish_orgmap_using_subcommand man" -l json -d 'Print results as JSON (errors too, on stderr)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand man" -s q -l quiet -d 'Print no status messages'
+complete -c orgmap -n "__fish_orgmap_using_subcommand man" -s v -l verbose -d 'Say which config and store are used'
+complete -c orgmap -n "__fish_orgmap_using_subcommand man" -l no-input -d 'Never prompt; fail with a hint when a value is missing'
+complete -c orgmap -n "__fish_orgmap_using_subcommand man" -s h -l help -d 'Print help'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "init" -d 'Create the store; you hold manage-config in it first'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "org" -d 'Manage your customer organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "integrations" -d 'Show the integrations declared in integrations.toml'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "discover" -d 'List an integration\'s external organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "refresh" -d 'Fetch external organizations now and report what changed'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "map" -d 'Map an organization to an external organization'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "edit" -d 'Change one mapping'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "unmap" -d 'Delete a mapping'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "list" -d 'List mappings'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "get" -d 'Get an organization\'s mapping for an integration (for workflows)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "set" -d 'Create or update an organization\'s mapping (for workflows)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "lookup" -d 'Find the organizations mapped to an external organization'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "test" -d 'Test that mappings reach their external organizations'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "audit" -d 'Show the audit log, newest first'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "doctor" -d 'Check the config and the store, and repair damaged indexes'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "export" -d 'Write everything the store holds as JSON lines (a backup)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "import" -d 'Read an export back into the store (a restore, or a move between stores)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "suggest" -d 'Suggest mappings for the organizations not yet mapped in an integration'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "apply" -d 'Apply a plan written by `orgmap suggest --plan`, in one transaction'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "coverage" -d 'Show which organizations are mapped in which integrations, and the gaps'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "exclude" -d 'Record that an organization has no account in an integration, on purpose'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "include" -d 'Take an exclusion back: the organization counts as missing again until it is mapped'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "access" -d 'Manage who holds manage-config (needed for every change)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "store" -d 'Migrate the store\'s schema; set up PostgreSQL roles'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "man" -d 'Write man pages: orgmap.1 and one page per command (orgmap-map.1, orgmap-org-add.1, ...)'
+complete -c orgmap -n "__fish_orgmap_using_subcommand help; and not __fish_seen_subcommand_from init org integrations discover refresh map edit unmap list get set lookup test audit doctor export import suggest apply coverage exclude include access store completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "add" -d 'Add an organization (adding an identical one again changes nothing)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "list" -d 'List organizations'
 complete -c orgmap -n "__fish_orgmap_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "show" -d 'Show an organization and all its mappings'

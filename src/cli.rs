@@ -32,9 +32,32 @@ denied, 7 external system failed, 8 organization inactive, 9 store unavailable, 
 11 file error, 12 coverage gaps found (coverage --check), 130 cancelled. The README documents
 each one.";
 
+/// `orgmap --version`: the version, then how this binary was built and the store schemas it knows.
+fn long_version() -> &'static str {
+    static TEXT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "{}\ncommit: {}\nbuilt: {}\ntarget: {}\nstore schema: redb {}, PostgreSQL {}",
+            env!("CARGO_PKG_VERSION"),
+            env!("ORGMAP_COMMIT"),
+            env!("ORGMAP_BUILD_DATE"),
+            env!("ORGMAP_TARGET"),
+            crate::store::SCHEMA_VERSION,
+            crate::store::postgres::schema::SCHEMA_VERSION,
+        )
+    });
+    TEXT.as_str()
+}
+
 /// orgmap's command line.
 #[derive(Debug, Parser)]
-#[command(name = "orgmap", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
+#[command(
+    name = "orgmap",
+    version,
+    long_version = long_version(),
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = AFTER_HELP
+)]
 pub struct Cli {
     #[command(flatten)]
     pub globals: GlobalArgs,
@@ -43,13 +66,19 @@ pub struct Cli {
 }
 
 /// Options every command takes.
+///
+/// `ORGMAP_CONFIG` and `ORGMAP_STORE` are read by [`GlobalArgs::read_environment`], not by clap:
+/// clap counts a value from the environment as given on the command line and shows it in the
+/// usage line of an error (`Usage: orgmap get --config <PATH> --store <DIR|URL> <INTEGRATION>`),
+/// as if the options were required.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// The integrations file [default: ./integrations.toml if you own it, else the XDG config dir]
-    #[arg(long, global = true, env = "ORGMAP_CONFIG", value_name = "PATH", hide_env_values = true)]
+    /// The integrations file [env: ORGMAP_CONFIG] [default: ./integrations.toml if you own it, else the XDG config dir]
+    #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// The store: a directory, or postgres://USER@HOST/DB [default: [store] url in the config, else ~/.local/share/orgmap]
-    #[arg(long, global = true, env = "ORGMAP_STORE", value_name = "DIR|URL", hide_env_values = true)]
+    /// The store: a directory, or postgres://USER@HOST/DB [env: ORGMAP_STORE] [default: [store] url in the config, else ~/.local/share/orgmap]
+    #[arg(long, global = true, value_name = "DIR|URL")]
     pub store: Option<PathBuf>,
     /// Print results as JSON (errors too, on stderr)
     #[arg(long, global = true)]
@@ -66,6 +95,31 @@ pub struct GlobalArgs {
     /// When to colour messages on stderr
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+}
+
+impl GlobalArgs {
+    /// The defaults, with `--config` and `--store` from the environment.
+    pub fn from_environment() -> Self {
+        let mut globals = GlobalArgs {
+            config: None,
+            store: None,
+            json: false,
+            quiet: false,
+            verbose: 0,
+            no_input: true,
+            color: ColorChoice::Never,
+        };
+        globals.read_environment();
+        globals
+    }
+
+    /// Fills `--config` and `--store` from `ORGMAP_CONFIG` and `ORGMAP_STORE` when they are not
+    /// given (an empty variable counts as unset).
+    fn read_environment(&mut self) {
+        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        self.config = self.config.take().or_else(|| var("ORGMAP_CONFIG"));
+        self.store = self.store.take().or_else(|| var("ORGMAP_STORE"));
+    }
 }
 
 /// When to use colour.
@@ -107,6 +161,8 @@ pub enum Command {
     #[command(subcommand)]
     Store(commands::store::StoreCommand),
     Completions(commands::completions::CompletionsArgs),
+    #[command(hide = true)]
+    Man(commands::man::ManArgs),
 }
 
 fn use_color(choice: ColorChoice) -> bool {
@@ -160,7 +216,12 @@ fn unset_empty_variables() {
 /// Runs orgmap with the process's arguments and returns its exit code.
 pub fn main() -> ExitCode {
     unset_empty_variables();
-    let cli = match parse() {
+    // A shell asking for completions (COMPLETE=bash orgmap -- …): answer and exit. Checked here
+    // first so that other runs (`get`) pay for nothing else.
+    if std::env::var_os("COMPLETE").is_some_and(|v| !v.is_empty() && v != "0") {
+        clap_complete::CompleteEnv::with_factory(commands::completions::dynamic_command).complete();
+    }
+    let mut cli = match parse() {
         Ok(cli) => cli,
         Err(err) if err.use_stderr() && std::env::args_os().any(|a| a == "--json") => {
             let rendered = err.render().to_string();
@@ -180,6 +241,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    cli.globals.read_environment();
     let printer = Printer { json: cli.globals.json, quiet: cli.globals.quiet, color: use_color(cli.globals.color) };
     let ctx = Ctx::new(cli.globals, printer);
     std::panic::set_hook(Box::new(|info| {
@@ -249,6 +311,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> crate::error::Result<u8> {
         Command::Access(cmd) => commands::access::run(ctx, cmd),
         Command::Store(cmd) => commands::store::run(ctx, cmd),
         Command::Completions(args) => commands::completions::run(ctx, args),
+        Command::Man(args) => commands::man::run(ctx, args),
         // A failed test is an outcome, reported like any other, with its own exit code.
         Command::Test(args) => return commands::test::run(ctx, args),
     }?;

@@ -22,7 +22,7 @@ use crate::store::Access;
 Examples:
   orgmap coverage
   orgmap coverage --integration halopsa --integration ninjaone --missing
-  orgmap coverage --check --json > coverage.json   # exit 12 when anything is unmapped")]
+  orgmap coverage --check --json > coverage.json   # exit 12 on any gap")]
 pub struct CoverageArgs {
     /// Only these integrations (repeatable)
     #[arg(long = "integration", value_name = "NAME")]

@@ -17,7 +17,7 @@ use crate::store::{self, InitOutcome, Location};
 /// --apply-roles. Every other command needs the store. Running init again changes nothing.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  orgmap init\n  orgmap --store /srv/orgmap init\n  ORGMAP_ACTOR=alice orgmap init\n  PGPASSWORD=… orgmap --store postgres://owner@db.internal/orgmap init --apply-roles"
+    after_help = "Examples:\n  orgmap init\n  orgmap --store /srv/orgmap init\n  ORGMAP_ACTOR=alice orgmap init\n  PGPASSWORD=… orgmap --store postgres://owner@db/orgmap init --apply-roles"
 )]
 pub struct InitArgs {
     /// PostgreSQL: name the roles PREFIX_manager and PREFIX_reader

@@ -28,7 +28,8 @@ use crate::store::Access;
 #[command(after_help = "\
 Examples:
   orgmap map halopsa 12345 --org acme --name \"Acme Corporation\"
-  orgmap map m365 0c0ffee0-1234-4abc-8def-000000000001 --org acme --label production --meta region=eu
+  orgmap map m365 0c0ffee0-1234-4abc-8def-000000000001 --org acme --label prod
+  orgmap map ninjaone 78 --org acme --meta region=eu
   id=$(orgmap map ninjaone 77 --org acme)
   orgmap map              (on a terminal: pick everything)")]
 pub struct MapArgs {

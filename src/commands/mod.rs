@@ -17,6 +17,7 @@ pub mod init;
 pub mod integrations;
 pub mod list;
 pub mod lookup;
+pub mod man;
 pub mod map;
 pub mod org;
 pub mod refresh;

@@ -20,7 +20,7 @@ pub enum OrgCommand {
     /// Add an organization (adding an identical one again changes nothing)
     #[command(after_help = "Examples:
   orgmap org add acme --name \"Acme Corp\"
-  orgmap org add acme --name \"Acme Corp\" --domain acme.com --alias \"Acme Holdings\"")]
+  orgmap org add acme --name \"Acme Corp\" --domain acme.com --alias \"Acme Inc\"")]
     Add(AddArgs),
     /// List organizations
     #[command(after_help = "Examples:\n  orgmap org list\n  orgmap org list --json | jq -r '.[].id'")]

@@ -17,8 +17,8 @@ use crate::ops::mappings::SetMapping;
 #[command(after_help = "\
 Examples:
   orgmap set halopsa 12345 --org acme
-  orgmap set halopsa 12345 --org acme --meta region=eu --meta-json seats=25 --json
-  orgmap set m365 0c0ffee0-1234-4abc-8def-000000000001 --org acme --mapping-id 01JD3Q")]
+  orgmap set halopsa 12345 --org acme --meta region=eu --meta-json seats=25
+  orgmap set m365 \"$TENANT_ID\" --org acme --mapping-id 01JD3Q")]
 pub struct SetArgs {
     /// The integration, as named in integrations.toml
     pub integration: String,

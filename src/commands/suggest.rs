@@ -33,7 +33,8 @@ use crate::store::Access;
 Examples:
   orgmap suggest ninjaone
   orgmap suggest ninjaone --org acme --org globex --json
-  orgmap suggest ninjaone --plan ninjaone.plan.jsonl && orgmap apply ninjaone.plan.jsonl --dry-run")]
+  orgmap suggest ninjaone --plan ninja.jsonl
+  orgmap apply ninja.jsonl --dry-run")]
 pub struct SuggestArgs {
     /// The integration to suggest mappings in
     pub integration: String,
