@@ -329,21 +329,20 @@ mod pty {
     }
 }
 
+/// `orgmap suggest rmm` on a terminal of `cols` × `rows`.
+fn suggest_rmm_on_a_terminal(env: &TestEnv, cols: u16, rows: u16) -> pty::Terminal {
+    let mut cmd = env.std_cmd();
+    cmd.args(["suggest", "rmm"]);
+    pty::Terminal::spawn(cmd, cols, rows)
+}
+
 #[test]
 fn on_a_terminal_suggest_opens_a_review_and_applies_what_was_accepted_in_one_go() {
     let systems = systems();
     let env = &systems.env;
     env.ok(&["org", "import", "psa"]);
     env.ok(&["discover", "psa"]);
-    let mut term = pty::Terminal::spawn(
-        {
-            let mut cmd = env.std_cmd();
-            cmd.args(["suggest", "rmm"]);
-            cmd
-        },
-        80,
-        24,
-    );
+    let mut term = suggest_rmm_on_a_terminal(env, 80, 24);
     term.screen.exp_string("proposals").expect("the review screen");
     term.screen.exp_string("acme-corp").expect("a proposal");
     term.resize(100, 30);
@@ -362,15 +361,7 @@ fn on_a_terminal_suggest_opens_a_review_and_applies_what_was_accepted_in_one_go(
     // Esc cancels with nothing changed, even on the smallest terminal.
     env.ok(&["unmap", "rmm", "--org", "acme-corp", "--yes"]);
     let before = env.state();
-    let mut term = pty::Terminal::spawn(
-        {
-            let mut cmd = env.std_cmd();
-            cmd.args(["suggest", "rmm"]);
-            cmd
-        },
-        20,
-        5,
-    );
+    let mut term = suggest_rmm_on_a_terminal(env, 20, 5);
     term.screen.exp_string("acme").expect("a proposal at 20x5");
     term.press(" ");
     term.press("\x1b");
@@ -378,15 +369,7 @@ fn on_a_terminal_suggest_opens_a_review_and_applies_what_was_accepted_in_one_go(
     assert_eq!(env.state(), before, "nothing changed");
 
     // `c` picks another external organization with the picker; the mapping is then a manual one.
-    let mut term = pty::Terminal::spawn(
-        {
-            let mut cmd = env.std_cmd();
-            cmd.args(["suggest", "rmm"]);
-            cmd
-        },
-        80,
-        24,
-    );
+    let mut term = suggest_rmm_on_a_terminal(env, 80, 24);
     term.screen.exp_string("acme-corp").expect("the first proposal is acme's");
     term.press("c");
     term.screen.exp_string("RMM organization:").expect("the picker");
