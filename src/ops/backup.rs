@@ -368,10 +368,7 @@ pub fn import(store: &dyn Store, config: &Config, actor: &str, lines: &[Line], o
                 plan.count("access", action);
             }
             Line::Exclusion(exclusion) => {
-                let existing = tx
-                    .exclusions()?
-                    .into_iter()
-                    .find(|e| e.org_id == exclusion.org_id && e.integration == exclusion.integration);
+                let existing = super::exclusions::find(&*tx, &exclusion.org_id, &exclusion.integration)?;
                 let org_known =
                     imported_orgs.contains(exclusion.org_id.as_str()) || tx.org(&exclusion.org_id)?.is_some();
                 let action = match existing {

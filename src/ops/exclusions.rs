@@ -1,12 +1,24 @@
 //! Exclusions: an organization that has no account in an integration on purpose, so that
 //! coverage can reach "nothing unmapped". Audited like mappings.
 
+use std::collections::HashSet;
+
 use super::orgs::require_org;
 use super::{Change, authorize};
 use crate::config::Config;
 use crate::domain::{AuditEvent, Exclusion, now, validate_reason};
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{ReadTx, Store};
+
+/// The exclusion of `org_id` from `integration`, if there is one.
+pub fn find(tx: &dyn ReadTx, org_id: &str, integration: &str) -> Result<Option<Exclusion>> {
+    Ok(tx.exclusions()?.into_iter().find(|e| e.org_id == org_id && e.integration == integration))
+}
+
+/// The organizations excluded from `integration`.
+pub fn excluded_orgs(tx: &dyn ReadTx, integration: &str) -> Result<HashSet<String>> {
+    Ok(tx.exclusions()?.into_iter().filter(|e| e.integration == integration).map(|e| e.org_id).collect())
+}
 
 fn event(actor: &str, action: &str, exclusion: &Exclusion, before: bool) -> Result<AuditEvent> {
     let mut event = AuditEvent::new(actor, action, format!("exclusion:{}/{}", exclusion.org_id, exclusion.integration));
@@ -43,7 +55,7 @@ pub fn exclude(
             Some(format!("an excluded organization has no account there: `orgmap unmap {}` first", mapping.mapping_id)),
         ));
     }
-    let existing = tx.exclusions()?.into_iter().find(|e| e.org_id == org_id && e.integration == integration);
+    let existing = find(&*tx, org_id, integration)?;
     if let Some(existing) = existing {
         if existing.reason.as_deref() == reason {
             return Ok(Change::Unchanged(existing));
@@ -73,8 +85,7 @@ pub fn exclude(
 pub fn include(store: &dyn Store, actor: &str, org_id: &str, integration: &str) -> Result<Option<Exclusion>> {
     let mut tx = authorize(store.write()?, actor, "exclusion.delete", &format!("org:{org_id}"))?;
     require_org(&*tx, org_id)?;
-    let Some(existing) = tx.exclusions()?.into_iter().find(|e| e.org_id == org_id && e.integration == integration)
-    else {
+    let Some(existing) = find(&*tx, org_id, integration)? else {
         return Ok(None);
     };
     tx.delete_exclusion(org_id, integration)?;

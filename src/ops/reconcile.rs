@@ -125,8 +125,7 @@ pub fn suggest(
     let mapped_here = tx.mappings_of_integration(integration)?;
     let orgs_with_mapping: HashSet<&str> = mapped_here.iter().filter(|m| m.active).map(|m| m.org_id.as_str()).collect();
     let taken: HashSet<&str> = mapped_here.iter().map(|m| m.external_org_id.as_str()).collect();
-    let excluded: HashSet<String> =
-        tx.exclusions()?.into_iter().filter(|e| e.integration == integration).map(|e| e.org_id).collect();
+    let excluded = super::exclusions::excluded_orgs(tx, integration)?;
     let orgs: Vec<Org> = all_orgs
         .into_iter()
         .filter(|o| o.active && !orgs_with_mapping.contains(o.id.as_str()) && !excluded.contains(&o.id))
@@ -258,8 +257,7 @@ pub fn apply(
     let mut tx = authorize(store.write()?, actor, "mapping.apply", &format!("integration:{integration}"))?;
     let listed: HashMap<&str, &crate::domain::ExternalOrg> =
         listing.organizations.iter().map(|o| (o.id.as_str(), o)).collect();
-    let excluded: HashSet<String> =
-        tx.exclusions()?.into_iter().filter(|e| e.integration == integration).map(|e| e.org_id).collect();
+    let excluded = super::exclusions::excluded_orgs(&*tx, integration)?;
     let mut outcome = Applied::default();
     let mut planned_orgs: HashSet<String> = HashSet::new();
     let mut planned_ids: HashSet<String> = HashSet::new();
