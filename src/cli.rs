@@ -29,8 +29,8 @@ Examples:
 
 Exit codes: 0 ok, 1 a bug, 2 usage, 3 not found, 4 ambiguous, 5 invalid, 6 permission
 denied, 7 external system failed, 8 organization inactive, 9 store unavailable, 10 conflict,
-11 file error, 12 coverage gaps found (coverage --check), 130 cancelled. The README documents
-each one.";
+11 file error, 12 coverage gaps found (coverage --check), 13 out of memory, 130 cancelled. The
+README documents each one.";
 
 /// `orgmap --version`: the version, then how this binary was built and the store schemas it knows.
 fn long_version() -> &'static str {

@@ -11,6 +11,7 @@ mod context;
 pub mod domain;
 pub mod error;
 pub mod matching;
+pub mod memory;
 pub mod ops;
 pub mod output;
 mod prompt;

@@ -60,7 +60,7 @@ pub fn run(ctx: &Ctx, args: AuditArgs) -> Result<()> {
     let store = ctx.store(Access::Read)?;
     let tx = store.read()?;
     let mut events: Vec<AuditEvent> = Vec::new();
-    tx.audit_newest_first(&mut |event| {
+    tx.audit(crate::store::AuditOrder::NewestFirst, &mut |event| {
         if args.since.is_some_and(|since| event.at < since) {
             return Ok(false);
         }

@@ -53,8 +53,8 @@ struct OrgView<'a> {
     name: Option<&'a str>,
     active: bool,
     mapped_to: &'a [String],
-    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
-    extra: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extra: &'a std::collections::BTreeMap<String, serde_json::Value>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     domains: &'a [String],
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -70,7 +70,27 @@ struct ListingView<'a> {
     age_seconds: u64,
     warning: Option<&'a str>,
     total: usize,
-    organizations: Vec<OrgView<'a>>,
+    organizations: OrgViews<'a>,
+}
+
+/// The organizations shown, serialized one at a time rather than gathered first.
+struct OrgViews<'a> {
+    shown: &'a [&'a ExternalOrg],
+    mapped: &'a HashMap<String, Vec<String>>,
+}
+
+impl Serialize for OrgViews<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.shown.iter().map(|o| OrgView {
+            id: &o.id,
+            name: o.name.as_deref(),
+            active: o.active,
+            mapped_to: self.mapped.get(o.id.as_str()).map_or(&[], Vec::as_slice),
+            extra: &o.extra,
+            domains: &o.domains,
+            xrefs: &o.xrefs,
+        }))
+    }
 }
 
 pub fn run(ctx: &Ctx, args: DiscoverArgs) -> Result<()> {
@@ -130,17 +150,26 @@ pub fn run(ctx: &Ctx, args: DiscoverArgs) -> Result<()> {
             Origin::Stale(_) => "stale",
         }
     ));
-    let mut rows = table::new(&["ID", "NAME", "STATUS", "MAPPED TO"]);
-    for org in &shown {
+    // Measured, then written row by row: a list of a million organizations is never held twice.
+    let cells = |org: &ExternalOrg| {
         let orgs = mapped.get(org.id.as_str()).map(|v| v.join(", ")).unwrap_or_default();
-        rows.add_row(vec![
+        [
             org.id.clone(),
             table::or_dash(org.name.as_deref()),
             if org.active { "active" } else { "inactive" }.to_owned(),
             if orgs.is_empty() { "-".to_owned() } else { orgs },
-        ]);
+        ]
+    };
+    let mut layout = table::Layout::new(&["ID", "NAME", "STATUS", "MAPPED TO"]);
+    for org in &shown {
+        layout.measure(&cells(org));
     }
-    ctx.printer.table(&rows)
+    let mut out = layout.start(std::io::BufWriter::new(std::io::stdout().lock()))?;
+    for org in &shown {
+        out.row(&cells(org))?;
+    }
+    out.finish()?;
+    Ok(())
 }
 
 /// Which MSP organizations each external organization is mapped to.
@@ -173,18 +202,7 @@ fn print_json(
         age_seconds: listing.age().as_secs(),
         warning,
         total: listing.cache.organizations.len(),
-        organizations: shown
-            .iter()
-            .map(|o| OrgView {
-                id: &o.id,
-                name: o.name.as_deref(),
-                active: o.active,
-                mapped_to: mapped.get(o.id.as_str()).map_or(&[], Vec::as_slice),
-                extra: o.extra.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                domains: &o.domains,
-                xrefs: &o.xrefs,
-            })
-            .collect(),
+        organizations: OrgViews { shown, mapped },
     };
     ctx.printer.json(&view)
 }

@@ -128,7 +128,7 @@ fn check_store(ctx: &Ctx, findings: &mut Vec<Finding>) -> Result<bool> {
     }
     let tx = store.read()?;
     let mut events = 0u64;
-    match tx.audit_newest_first(&mut |_| {
+    match tx.audit(crate::store::AuditOrder::NewestFirst, &mut |_| {
         events += 1;
         Ok(true)
     }) {

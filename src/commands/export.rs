@@ -45,11 +45,8 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
         }
         None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
             // A person reads it: C1 controls and line separators are escaped, as by --json.
-            let mut buffer = Vec::new();
-            let counts = backup::export(&*store, &mut buffer)?;
-            let text = String::from_utf8_lossy(&buffer);
-            let mut out = std::io::stdout().lock();
-            out.write_all(crate::output::sanitize::escape_json_for_terminal(&text).as_bytes())?;
+            let mut out = EscapedLines { out: std::io::BufWriter::new(std::io::stdout().lock()), line: Vec::new() };
+            let counts = backup::export(&*store, &mut out)?;
             out.flush()?;
             counts
         }
@@ -63,4 +60,39 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
         counts.orgs, counts.mappings, counts.access, counts.audit
     ));
     Ok(())
+}
+
+/// Passes JSON lines on with what a terminal would act on escaped, a line at a time.
+struct EscapedLines<W: Write> {
+    out: W,
+    line: Vec<u8>,
+}
+
+impl<W: Write> EscapedLines<W> {
+    fn write_line(&mut self) -> std::io::Result<()> {
+        let text = String::from_utf8_lossy(&self.line);
+        self.out.write_all(crate::output::sanitize::escape_json_for_terminal(&text).as_bytes())?;
+        self.line.clear();
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for EscapedLines<W> {
+    fn write(&mut self, mut buf: &[u8]) -> std::io::Result<usize> {
+        let written = buf.len();
+        while let Some(end) = buf.iter().position(|&b| b == b'\n') {
+            self.line.extend_from_slice(&buf[..=end]);
+            self.write_line()?;
+            buf = &buf[end + 1..];
+        }
+        self.line.extend_from_slice(buf);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.line.is_empty() {
+            self.write_line()?;
+        }
+        self.out.flush()
+    }
 }

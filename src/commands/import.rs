@@ -1,6 +1,6 @@
 //! `orgmap import`: read an export back.
 
-use std::io::BufReader;
+use std::io::{BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -37,15 +37,21 @@ pub struct ImportArgs {
 
 pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     const DOING: &str = "read the export";
-    let lines = if args.file.as_os_str() == "-" {
-        backup::read(&mut std::io::stdin().lock()).map_err(|err| err.at_file(DOING, Path::new("(stdin)")))?
+    // The export is read twice: checked whole before the store is touched, then applied. Neither
+    // pass holds it in memory; standard input is first copied to an unnamed temporary file.
+    let (mut file, shown) = if args.file.as_os_str() == "-" {
+        let stdin_path = Path::new("(stdin)");
+        let mut spool = tempfile::tempfile().map_err(|err| Error::file("keep standard input in", stdin_path, err))?;
+        std::io::copy(&mut std::io::stdin().lock(), &mut spool).map_err(|err| Error::file(DOING, stdin_path, err))?;
+        (spool, stdin_path.to_path_buf())
     } else {
         if args.file.is_dir() {
             return Err(Error::file(DOING, &args.file, std::io::Error::from_raw_os_error(libc::EISDIR)));
         }
-        let file = std::fs::File::open(&args.file).map_err(|err| Error::file(DOING, &args.file, err))?;
-        backup::read(&mut BufReader::new(file)).map_err(|err| err.at_file(DOING, &args.file))?
+        (std::fs::File::open(&args.file).map_err(|err| Error::file(DOING, &args.file, err))?, args.file.clone())
     };
+    let checked = backup::check_export(BufReader::new(&file)).map_err(|err| err.at_file(DOING, &shown))?;
+    file.seek(SeekFrom::Start(0)).map_err(|err| Error::file(DOING, &shown, err))?;
     let actor = ctx.actor()?;
     let store = match ctx.store(Access::Write) {
         // A restore into a new store creates it first (audited as `store.init`): the importer
@@ -59,7 +65,8 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         opened => opened?,
     };
     let options = ImportOptions { dry_run: args.dry_run, allow_shared: args.allow_shared };
-    let plan = backup::import(&*store, ctx.config()?, &actor, &lines, options)?;
+    let plan = backup::import(&*store, ctx.config()?, &actor, BufReader::new(&file), &checked, options)
+        .map_err(|err| err.at_file(DOING, &shown))?;
     drop(store);
     if ctx.printer.json {
         ctx.printer.json(&plan)?;

@@ -1,16 +1,15 @@
 //! `orgmap list`: mappings as a table, or the organizations that lack one.
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use clap::Args;
 
 use crate::context::Ctx;
-use crate::domain::Mapping;
+use crate::domain::{Mapping, TestResult};
 use crate::error::Result;
 use crate::ops::discovery::{Index, Upstream};
 use crate::output::table;
-use crate::output::views::{MappingView, OrgView, TestView, test_cell};
+use crate::output::views::{MappingView, OrgView, TestView, test_cell_as_of};
 use crate::store::{Access, ReadTx};
 
 /// List mappings
@@ -62,6 +61,80 @@ impl Upstreams<'_> {
     }
 }
 
+/// A mapping as listed: with how it compares upstream and its last test.
+struct Listed {
+    mapping: Mapping,
+    upstream: Option<Upstream>,
+    last_test: Option<TestResult>,
+}
+
+/// The mappings the arguments select, read from the store one at a time.
+struct Listing<'t> {
+    tx: &'t dyn ReadTx,
+    args: &'t ListArgs,
+    upstreams: Upstreams<'t>,
+}
+
+impl Listing<'_> {
+    /// Visits every selected mapping, in mapping ID order (an organization's oldest first).
+    /// Can run more than once: a table is measured on a first visit and printed on a second.
+    fn visit(&mut self, visit: &mut dyn FnMut(&Listed) -> Result<()>) -> Result<()> {
+        let args = self.args;
+        let keep = |m: &Mapping| {
+            args.integration.as_deref().is_none_or(|i| m.integration == i)
+                && (!args.unverified || !m.verified)
+                && (!args.active || m.active)
+        };
+        let (tx, upstreams) = (self.tx, &mut self.upstreams);
+        let mut each = |mapping: Mapping| -> Result<()> {
+            if !keep(&mapping) {
+                return Ok(());
+            }
+            let upstream = upstreams.of(&mapping)?;
+            if args.stale && upstream.is_none_or(|u| u == Upstream::Ok) {
+                return Ok(());
+            }
+            let last_test = tx.test_result(&mapping.mapping_id)?;
+            visit(&Listed { mapping, upstream, last_test })
+        };
+        match &args.org {
+            Some(org) => tx.mappings_of_org(org, args.integration.as_deref())?.into_iter().try_for_each(each),
+            None => tx.for_each_mapping(&mut each),
+        }
+    }
+}
+
+const HEADERS: [&str; 11] = [
+    "MAPPING",
+    "ORG",
+    "INTEGRATION",
+    "EXTERNAL ID",
+    "EXTERNAL NAME",
+    "LABEL",
+    "ACTIVE",
+    "VERIFIED",
+    "REV",
+    "UPSTREAM",
+    "LAST TEST",
+];
+
+fn cells(listed: &Listed, now: jiff::Timestamp) -> [String; 11] {
+    let m = &listed.mapping;
+    [
+        m.mapping_id.clone(),
+        m.org_id.clone(),
+        m.integration.clone(),
+        m.external_org_id.clone(),
+        table::or_dash(m.external_org_name.as_deref()),
+        table::or_dash(m.label.as_deref()),
+        table::yes_no(m.active).to_owned(),
+        table::yes_no(m.verified).to_owned(),
+        m.revision.to_string(),
+        listed.upstream.map_or("-", Upstream::as_str).to_owned(),
+        test_cell_as_of(listed.last_test.as_ref(), now),
+    ]
+}
+
 pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     if args.unmapped {
         return unmapped(ctx, args.integration.as_deref().unwrap_or_default());
@@ -71,106 +144,38 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     }
     let store = ctx.store(Access::Read)?;
     let tx = store.read()?;
-    let keep = |m: &Mapping| {
-        args.integration.as_deref().is_none_or(|i| m.integration == i)
-            && (!args.unverified || !m.verified)
-            && (!args.active || m.active)
-    };
-    let mut upstreams = Upstreams { tx: &*tx, indexes: HashMap::new() };
-    if ctx.printer.json && args.org.is_none() && !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        // Streamed, so that listing every mapping of a large store needs little memory (on a
-        // terminal the printer's JSON, which escapes what a terminal would act on, is used).
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        out.write_all(b"[")?;
-        let mut first = true;
-        tx.for_each_mapping(&mut |m| {
-            if keep(&m) {
-                let upstream = upstreams.of(&m)?;
-                if args.stale && upstream.is_none_or(|u| u == Upstream::Ok) {
-                    return Ok(());
-                }
-                if !first {
-                    out.write_all(b",")?;
-                }
-                first = false;
-                let last_test = tx.test_result(&m.mapping_id)?;
-                let mut view = MappingView::from(&m);
-                view.upstream = upstream.map(Upstream::as_str);
-                view.last_test = last_test.as_ref().map(TestView::from);
-                serde_json::to_writer(&mut out, &view)?;
-            }
-            Ok(())
+    if let Some(org) = &args.org {
+        crate::ops::orgs::require_org(&*tx, org)?;
+    }
+    let mut listing = Listing { tx: &*tx, args: &args, upstreams: Upstreams { tx: &*tx, indexes: HashMap::new() } };
+    // Everything streams: a store of any size lists in little memory.
+    if ctx.printer.json {
+        let mut out = ctx.printer.json_array();
+        listing.visit(&mut |listed| {
+            let mut view = MappingView::from(&listed.mapping);
+            view.upstream = listed.upstream.map(Upstream::as_str);
+            view.last_test = listed.last_test.as_ref().map(TestView::from);
+            out.item(&view)
         })?;
-        out.write_all(b"]\n")?;
-        out.flush()?;
+        out.finish()?;
         return Ok(());
     }
-    let mut mappings = Vec::new();
-    match &args.org {
-        Some(org) => {
-            crate::ops::orgs::require_org(&*tx, org)?;
-            mappings = tx.mappings_of_org(org, args.integration.as_deref())?.into_iter().filter(keep).collect();
-        }
-        None => tx.for_each_mapping(&mut |m| {
-            if keep(&m) {
-                mappings.push(m);
-            }
-            Ok(())
-        })?,
-    }
-    let mut marked = Vec::with_capacity(mappings.len());
-    for mapping in mappings {
-        let upstream = upstreams.of(&mapping)?;
-        if !args.stale || upstream.is_some_and(|u| u != Upstream::Ok) {
-            let last_test = tx.test_result(&mapping.mapping_id)?;
-            marked.push((mapping, upstream, last_test));
-        }
-    }
-    if ctx.printer.json {
-        let views: Vec<MappingView> = marked
-            .iter()
-            .map(|(m, upstream, last_test)| {
-                let mut view = MappingView::from(m);
-                view.upstream = upstream.map(Upstream::as_str);
-                view.last_test = last_test.as_ref().map(TestView::from);
-                view
-            })
-            .collect();
-        return ctx.printer.json(&views);
-    }
-    if marked.is_empty() {
+    let now = jiff::Timestamp::now();
+    let mut layout = table::Layout::new(&HEADERS);
+    let mut rows = 0u64;
+    listing.visit(&mut |listed| {
+        layout.measure(&cells(listed, now));
+        rows += 1;
+        Ok(())
+    })?;
+    if rows == 0 {
         ctx.printer.status("no mappings match");
         return Ok(());
     }
-    let mut rows = table::new(&[
-        "MAPPING",
-        "ORG",
-        "INTEGRATION",
-        "EXTERNAL ID",
-        "EXTERNAL NAME",
-        "LABEL",
-        "ACTIVE",
-        "VERIFIED",
-        "REV",
-        "UPSTREAM",
-        "LAST TEST",
-    ]);
-    for (m, upstream, last_test) in &marked {
-        rows.add_row(vec![
-            m.mapping_id.clone(),
-            m.org_id.clone(),
-            m.integration.clone(),
-            m.external_org_id.clone(),
-            table::or_dash(m.external_org_name.as_deref()),
-            table::or_dash(m.label.as_deref()),
-            table::yes_no(m.active).to_owned(),
-            table::yes_no(m.verified).to_owned(),
-            m.revision.to_string(),
-            upstream.map_or("-", Upstream::as_str).to_owned(),
-            test_cell(last_test.as_ref()),
-        ]);
-    }
-    ctx.printer.table(&rows)
+    let mut out = layout.start(std::io::BufWriter::new(std::io::stdout().lock()))?;
+    listing.visit(&mut |listed| Ok(out.row(&cells(listed, now))?))?;
+    out.finish()?;
+    Ok(())
 }
 
 fn unmapped(ctx: &Ctx, integration: &str) -> Result<()> {

@@ -7,7 +7,7 @@ use crate::context::Ctx;
 use crate::error::{Error, Result};
 use crate::store::postgres::schema::Roles;
 use crate::store::postgres::{PgLocation, PostgresStore};
-use crate::store::{self, Access, Location};
+use crate::store::{self, Location};
 
 /// Migrate the store's schema; set up PostgreSQL roles
 #[derive(Debug, Subcommand)]
@@ -16,7 +16,8 @@ pub enum StoreCommand {
     ///
     /// On PostgreSQL, run it with the role that owns the store's schema; every other orgmap
     /// refuses an outdated store until then. Each step runs once, in one transaction, even when
-    /// several hosts migrate at once.
+    /// several hosts migrate at once. On the embedded store, it rewrites the mappings an earlier
+    /// version stored as JSON in the compact form and gives the space back.
     #[command(
         after_help = "Examples:\n  orgmap store migrate\n  orgmap --store postgres://owner@db.internal/orgmap store migrate"
     )]
@@ -49,11 +50,7 @@ pub fn run(ctx: &Ctx, command: StoreCommand) -> Result<()> {
                     let migrated = PostgresStore::migrate(pg, &options)?;
                     (migrated.from, migrated.to)
                 }
-                Location::Redb(_) => {
-                    // The embedded store has one schema version so far: opening it checks it.
-                    store::open(&location, Access::Read, &options)?;
-                    (store::SCHEMA_VERSION, store::SCHEMA_VERSION)
-                }
+                Location::Redb(dir) => store::redb::RedbStore::migrate(dir, &options)?,
             };
             let outcome = if from == to { "unchanged" } else { "migrated" };
             if ctx.printer.json {

@@ -12,11 +12,13 @@ use super::authorize;
 use crate::config::Config;
 use crate::domain::{AccessGrant, AuditEvent, Exclusion, Mapping, Org, check_numbers_exact, now, validate_external_id};
 use crate::error::{Error, Result};
-use crate::store::{SCHEMA_VERSION, Store};
+use crate::store::{AuditOrder, Store};
 
 /// The first line of an export.
 const FORMAT: &str = "orgmap-export";
 const FORMAT_VERSION: u32 = 1;
+/// The shape of the records in an export (their JSON fields), whatever the store keeps them in.
+const RECORD_SCHEMA_VERSION: u32 = 1;
 /// Lines longer than this are refused: no record is that big.
 const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
@@ -55,7 +57,7 @@ pub fn export(store: &dyn Store, out: &mut dyn Write) -> Result<Counts> {
         &Line::Header {
             format: FORMAT.into(),
             version: FORMAT_VERSION,
-            schema_version: SCHEMA_VERSION,
+            schema_version: RECORD_SCHEMA_VERSION,
             exported_at: now().to_string(),
         },
         out,
@@ -77,15 +79,11 @@ pub fn export(store: &dyn Store, out: &mut dyn Write) -> Result<Counts> {
         write(&Line::Exclusion(exclusion), out)?;
         counts.exclusions += 1;
     }
-    let mut events = Vec::new();
-    tx.audit_newest_first(&mut |event| {
-        events.push(event);
-        Ok(true)
-    })?;
-    for event in events.into_iter().rev() {
+    tx.audit(AuditOrder::OldestFirst, &mut |event| {
         write(&Line::Audit(event), out)?;
         counts.audit += 1;
-    }
+        Ok(true)
+    })?;
     out.flush()?;
     Ok(counts)
 }
@@ -146,53 +144,87 @@ impl Plan {
     }
 }
 
-/// Reads an export, checking every record as if it were typed in.
-pub fn read(input: &mut dyn BufRead) -> Result<Vec<Line>> {
-    let mut lines = Vec::new();
-    let mut buffer = Vec::new();
-    let mut number = 0;
-    loop {
-        buffer.clear();
-        let read = std::io::Read::take(&mut *input, MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        number += 1;
-        if buffer.len() > MAX_LINE_BYTES {
-            return Err(Error::invalid("export", format!("line {number} is longer than 16 MB")));
-        }
-        if buffer.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let not_a_record = |err: serde_json::Error| {
-            Error::invalid("export", format!("line {number} is not an orgmap export record: {err}"))
-        };
-        // Read as the store reads records, so that an export of anything stored reads back.
-        let value: serde_json::Value = crate::store::codec::from_json(&buffer)
-            .map_err(|err| Error::invalid("export", format!("line {number} is not an orgmap export record: {err}")))?;
-        // Numbers must come in as they were written, as they do through `--meta-json`.
-        check_numbers_exact(&String::from_utf8_lossy(&buffer))
-            .map_err(|why| Error::invalid("export", format!("line {number}: {why}")))?;
-        // No store can keep a NUL character (PostgreSQL refuses it in text): refuse it here.
-        if holds_nul(&value) {
-            return Err(Error::invalid("export", format!("line {number} holds a NUL character")));
-        }
-        let mut line: Line = Line::deserialize(&value).map_err(not_a_record)?;
-        check(&line).map_err(|err| Error::invalid("export", format!("line {number}: {err}")))?;
-        to_microseconds(&mut line);
-        if lines.is_empty() && !matches!(line, Line::Header { .. }) {
-            return Err(Error::Invalid {
-                what: "export".into(),
-                message: "the first line is not an orgmap export header".into(),
-                hint: Some("import files written by `orgmap export`".into()),
-            });
-        }
-        lines.push(line);
+/// Reads an export line by line, checking every record as if it were typed in.
+pub struct Reader<R: BufRead> {
+    input: R,
+    buffer: Vec<u8>,
+    number: u64,
+    records: u64,
+}
+
+impl<R: BufRead> Reader<R> {
+    pub fn new(input: R) -> Self {
+        Reader { input, buffer: Vec::new(), number: 0, records: 0 }
     }
-    if lines.is_empty() {
-        return Err(Error::invalid("export", "the file is empty"));
+
+    /// The next record; `None` at the end of the file.
+    pub fn next_line(&mut self) -> Result<Option<Line>> {
+        loop {
+            self.buffer.clear();
+            let read =
+                std::io::Read::take(&mut self.input, MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut self.buffer)?;
+            if read == 0 {
+                if self.records == 0 {
+                    return Err(Error::invalid("export", "the file is empty"));
+                }
+                return Ok(None);
+            }
+            self.number += 1;
+            let number = self.number;
+            if self.buffer.len() > MAX_LINE_BYTES {
+                return Err(Error::invalid("export", format!("line {number} is longer than 16 MB")));
+            }
+            if self.buffer.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let not_a_record = |err: serde_json::Error| {
+                Error::invalid("export", format!("line {number} is not an orgmap export record: {err}"))
+            };
+            // Read as the store reads records, so that an export of anything stored reads back.
+            let value: serde_json::Value = crate::store::codec::from_json(&self.buffer).map_err(|err| {
+                Error::invalid("export", format!("line {number} is not an orgmap export record: {err}"))
+            })?;
+            // Numbers must come in as they were written, as they do through `--meta-json`.
+            check_numbers_exact(&String::from_utf8_lossy(&self.buffer))
+                .map_err(|why| Error::invalid("export", format!("line {number}: {why}")))?;
+            // No store can keep a NUL character (PostgreSQL refuses it in text): refuse it here.
+            if holds_nul(&value) {
+                return Err(Error::invalid("export", format!("line {number} holds a NUL character")));
+            }
+            let mut line: Line = Line::deserialize(&value).map_err(not_a_record)?;
+            check(&line).map_err(|err| Error::invalid("export", format!("line {number}: {err}")))?;
+            to_microseconds(&mut line);
+            if self.records == 0 && !matches!(line, Line::Header { .. }) {
+                return Err(Error::Invalid {
+                    what: "export".into(),
+                    message: "the first line is not an orgmap export header".into(),
+                    hint: Some("import files written by `orgmap export`".into()),
+                });
+            }
+            self.records += 1;
+            return Ok(Some(line));
+        }
     }
-    Ok(lines)
+}
+
+/// What a first reading of an export found: every line is a valid record, and these are the
+/// organizations it holds (a mapping may come before its organization).
+#[derive(Debug, Default)]
+pub struct Checked {
+    org_ids: HashSet<String>,
+}
+
+/// Reads a whole export to check it, keeping only the organizations' IDs: an export is checked
+/// whole before the store is touched, then read again to be applied.
+pub fn check_export(input: impl BufRead) -> Result<Checked> {
+    let mut reader = Reader::new(input);
+    let mut checked = Checked::default();
+    while let Some(line) = reader.next_line()? {
+        if let Line::Org(org) = line {
+            checked.org_ids.insert(org.id);
+        }
+    }
+    Ok(checked)
 }
 
 fn holds_nul(value: &serde_json::Value) -> bool {
@@ -227,7 +259,7 @@ fn to_microseconds(line: &mut Line) {
 fn check(line: &Line) -> Result<()> {
     match line {
         Line::Header { format, version, schema_version, .. } => {
-            if format != FORMAT || *version > FORMAT_VERSION || *schema_version > SCHEMA_VERSION {
+            if format != FORMAT || *version > FORMAT_VERSION || *schema_version > RECORD_SCHEMA_VERSION {
                 return Err(Error::Invalid {
                     what: "export".into(),
                     message: format!(
@@ -271,17 +303,25 @@ pub struct ImportOptions {
     pub allow_shared: bool,
 }
 
-pub fn import(store: &dyn Store, config: &Config, actor: &str, lines: &[Line], options: ImportOptions) -> Result<Plan> {
+pub fn import(
+    store: &dyn Store,
+    config: &Config,
+    actor: &str,
+    export: impl BufRead,
+    checked: &Checked,
+    options: ImportOptions,
+) -> Result<Plan> {
     let mut tx = authorize(store.write()?, actor, "store.import", "store")?;
     let mut plan = Plan::default();
-    let mut audit_ids: HashSet<String> = HashSet::new();
-    tx.audit_newest_first(&mut |event| {
-        audit_ids.insert(event.id);
+    let mut audit_ids = AuditIds::default();
+    tx.audit(AuditOrder::OldestFirst, &mut |event| {
+        audit_ids.insert(&event.id);
         Ok(true)
     })?;
-    let imported_orgs: HashSet<&str> =
-        lines.iter().filter_map(|l| if let Line::Org(o) = l { Some(o.id.as_str()) } else { None }).collect();
-    for line in lines {
+    let imported_orgs = &checked.org_ids;
+    let mut reader = Reader::new(export);
+    while let Some(line) = reader.next_line()? {
+        let line = &line;
         match line {
             Line::Header { .. } => {}
             Line::Org(org) => {
@@ -390,7 +430,7 @@ pub fn import(store: &dyn Store, config: &Config, actor: &str, lines: &[Line], o
                 plan.count("exclusion", action);
             }
             Line::Audit(event) => {
-                let action = if audit_ids.insert(event.id.clone()) { Action::Create } else { Action::Unchanged };
+                let action = if audit_ids.insert(&event.id) { Action::Create } else { Action::Unchanged };
                 if action == Action::Create {
                     tx.import_audit(event)?;
                 }
@@ -407,6 +447,24 @@ pub fn import(store: &dyn Store, config: &Config, actor: &str, lines: &[Line], o
     tx.commit()?;
     plan.applied = true;
     Ok(plan)
+}
+
+/// The IDs of the audit events in the store: ULIDs as 16 bytes, a sixth of them as text, so
+/// that importing into a store with a long log stays small.
+#[derive(Default)]
+struct AuditIds {
+    ulids: HashSet<u128>,
+    others: HashSet<String>,
+}
+
+impl AuditIds {
+    /// Whether `id` is new.
+    fn insert(&mut self, id: &str) -> bool {
+        match ulid::Ulid::from_string(id) {
+            Ok(ulid) if ulid.to_string() == id => self.ulids.insert(ulid.0),
+            _ => self.others.insert(id.to_owned()),
+        }
+    }
 }
 
 fn conflict(plan: &mut Plan, mapping: &Mapping, reason: &str) -> Action {

@@ -175,6 +175,11 @@ fn worth_checking(
     Ok(may_change && org_active && pattern_ok)
 }
 
+/// An ID saved without being checked.
+fn unchecked(id: &str) -> Checked {
+    Checked { verified: false, name: None, for_id: Some(id.to_owned()) }
+}
+
 /// Checks external IDs about to be saved by one change.
 pub struct Checker<'a> {
     pub open: &'a dyn Fn(Access) -> Result<Box<dyn Store>>,
@@ -191,31 +196,50 @@ impl Checker<'_> {
         self.check(org_id, integration, id, true)
     }
 
+    /// Whether a change to `integration` could be checked at all: not with `--no-verify`, nor for
+    /// an integration that has no way to check IDs. Decided from the config alone, so that a
+    /// change that will not be checked opens the store only to be written.
+    fn can_check(&self, integration: &str) -> bool {
+        !self.skip
+            && self
+                .config
+                .mapping_integration(integration)
+                .is_ok_and(|i| i.validate.is_some() || i.list_organizations.is_some())
+    }
+
     /// `org_must_be_active`: whether the change is refused for an inactive organization anyway
     /// (map and set are; an edit is not).
     fn check(&self, org_id: &str, integration: &str, id: &str, org_must_be_active: bool) -> Result<Checked> {
-        let unchecked = Checked { verified: false, name: None, for_id: Some(id.to_owned()) };
-        if self.skip {
-            return Ok(unchecked);
+        if !self.can_check(integration) {
+            return Ok(unchecked(id));
         }
         let worth = {
             let store = (self.open)(Access::Read)?;
             let tx = store.read()?;
             worth_checking(&*tx, self.config, self.actor, org_id, integration, id, org_must_be_active)?
         };
+        self.ask(worth, integration, id)
+    }
+
+    /// Asks the external system about `id` when the change is `worth` it.
+    fn ask(&self, worth: bool, integration: &str, id: &str) -> Result<Checked> {
         if !worth {
-            return Ok(unchecked);
+            return Ok(unchecked(id));
         }
         let integration = self.config.mapping_integration(integration)?;
         Ok(match verify(self.open, integration, id, self.fetcher)? {
             Verdict::Found { name } => Checked { verified: true, name, for_id: Some(id.to_owned()) },
-            Verdict::NoSource => unchecked,
+            Verdict::NoSource => unchecked(id),
         })
     }
 
     /// For `set`: only when the ID is new to the mapping `set` would write.
     pub fn for_set(&self, request: &SetMapping) -> Result<Checked> {
-        let unchanged = {
+        let id = &request.external_org_id;
+        if !self.can_check(&request.integration) {
+            return Ok(unchecked(id));
+        }
+        let worth = {
             let store = (self.open)(Access::Read)?;
             let tx = store.read()?;
             let existing = tx.mappings_of_org(&request.org_id, Some(&request.integration))?;
@@ -226,17 +250,18 @@ impl Checker<'_> {
                 }
                 None => existing.into_iter().filter(|m| m.active).collect(),
             };
-            match targets.as_slice() {
+            let unchanged = match targets.as_slice() {
                 [] => false,
-                [one] => one.external_org_id == request.external_org_id,
+                [one] => one.external_org_id == *id,
                 // Ambiguous: `set` will refuse without asking anyone.
                 _ => true,
+            };
+            if unchanged {
+                return Ok(Checked::default());
             }
+            worth_checking(&*tx, self.config, self.actor, &request.org_id, &request.integration, id, true)?
         };
-        if unchanged {
-            return Ok(Checked::default());
-        }
-        self.new_id(&request.org_id, &request.integration, &request.external_org_id)
+        self.ask(worth, &request.integration, id)
     }
 
     /// For `edit`: only when a new external ID is given.

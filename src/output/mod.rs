@@ -46,6 +46,12 @@ impl Printer {
         Ok(())
     }
 
+    /// A JSON array on stdout, written an item at a time, so that a listing of any size needs
+    /// little memory: indented for a person, one line for a pipe, as [`Printer::json`].
+    pub fn json_array(&self) -> JsonArray<io::BufWriter<io::StdoutLock<'static>>> {
+        JsonArray { out: io::BufWriter::new(io::stdout().lock()), pretty: io::stdout().is_terminal(), items: 0 }
+    }
+
     /// Prints a line (or lines) of human-readable result on stdout, sanitised.
     pub fn line(&self, text: &str) -> Result<()> {
         self.write_line(&sanitize_lines(text))
@@ -85,5 +91,45 @@ impl Printer {
     /// Wraps `text` in an ANSI colour when colour is on.
     pub fn paint(&self, text: &str, code: &str) -> String {
         if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+}
+
+/// A JSON array written item by item (see [`Printer::json_array`]).
+pub struct JsonArray<W: Write> {
+    out: W,
+    pretty: bool,
+    items: u64,
+}
+
+impl<W: Write> JsonArray<W> {
+    pub fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let opening: &[u8] = match (self.items, self.pretty) {
+            (0, false) => b"[",
+            (0, true) => b"[\n  ",
+            (_, false) => b",",
+            (_, true) => b",\n  ",
+        };
+        self.out.write_all(opening)?;
+        if self.pretty {
+            // As serde_json indents an array's items, and escaped as `Printer::json` escapes.
+            let text = serde_json::to_string_pretty(value)?.replace('\n', "\n  ");
+            self.out.write_all(sanitize::escape_json_for_terminal(&text).as_bytes())?;
+        } else {
+            serde_json::to_writer(&mut self.out, value)?;
+        }
+        self.items += 1;
+        Ok(())
+    }
+
+    /// Closes the array; how many items it holds.
+    pub fn finish(mut self) -> Result<u64> {
+        let closing: &[u8] = match (self.items, self.pretty) {
+            (0, _) => b"[]\n",
+            (_, false) => b"]\n",
+            (_, true) => b"\n]\n",
+        };
+        self.out.write_all(closing)?;
+        self.out.flush()?;
+        Ok(self.items)
     }
 }

@@ -55,9 +55,14 @@ impl From<&crate::domain::TestResult> for TestView {
 
 /// A last test in a few words, for tables: `ok 3 h ago`, `not found 2 d ago`, or `-`.
 pub fn test_cell(result: Option<&crate::domain::TestResult>) -> String {
+    test_cell_as_of(result, jiff::Timestamp::now())
+}
+
+/// [`test_cell`] with ages told as of `now`: a table measured and then printed tells the same.
+pub fn test_cell_as_of(result: Option<&crate::domain::TestResult>, now: jiff::Timestamp) -> String {
     match result {
         Some(r) => {
-            let age = std::time::Duration::try_from(jiff::Timestamp::now().duration_since(r.at)).unwrap_or_default();
+            let age = std::time::Duration::try_from(now.duration_since(r.at)).unwrap_or_default();
             format!("{} {} ago", r.outcome.describe(), crate::output::progress::human_age(age))
         }
         None => "-".to_owned(),

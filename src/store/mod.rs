@@ -18,8 +18,10 @@ use std::time::Duration;
 use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Exclusion, Mapping, Org, TestResult};
 use crate::error::Result;
 
-/// The version of the store layout this binary writes; a newer store is refused.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The version of the embedded store's layout this binary writes; a newer store is refused.
+/// Version 2 stores mappings in a compact binary form; version 1 stores (JSON) read as they are
+/// and become version 2 at their first write.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What a command needs from the store. Readers share it; a writer has it to itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +117,13 @@ fn grant_first(tx: &mut dyn WriteTx, actor: &str) -> Result<()> {
     tx.append_audit(&event)
 }
 
+/// Which end of the audit log a read starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditOrder {
+    NewestFirst,
+    OldestFirst,
+}
+
 /// A store backend.
 pub trait Store {
     /// A consistent snapshot for reading.
@@ -144,8 +153,8 @@ pub trait ReadTx {
     fn count_mappings(&self, integration: &str) -> Result<u64>;
     fn access(&self, actor: &str) -> Result<Option<AccessGrant>>;
     fn access_list(&self) -> Result<Vec<AccessGrant>>;
-    /// The audit log, newest first, until `visit` returns `false`.
-    fn audit_newest_first(&self, visit: &mut dyn FnMut(AuditEvent) -> Result<bool>) -> Result<()>;
+    /// The audit log in `order`, until `visit` returns `false`.
+    fn audit(&self, order: AuditOrder, visit: &mut dyn FnMut(AuditEvent) -> Result<bool>) -> Result<()>;
     /// The last list of an integration's external organizations.
     fn discovery(&self, integration: &str) -> Result<Option<DiscoveryCache>>;
     /// The last connection test of a mapping.

@@ -39,6 +39,7 @@ mod reconcile;
 mod records;
 mod roundtrip;
 mod secrets;
+mod streaming;
 mod terminal;
 mod validation;
 mod workflow;

@@ -41,6 +41,14 @@ pub mod raw {
         tx.commit().unwrap();
     }
 
+    /// Sets a value of the store's `meta` table (its schema version, say).
+    pub fn put_meta(store: &std::path::Path, key: &str, value: &str) {
+        let db = Database::open(store.join("orgmap.redb")).expect("open the store file");
+        let tx = db.begin_write().unwrap();
+        tx.open_table(TableDefinition::<&str, &str>::new("meta")).unwrap().insert(key, value).unwrap();
+        tx.commit().unwrap();
+    }
+
     pub const MAPPINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("mappings");
     pub const BY_ORG: TableDefinition<&str, ()> = TableDefinition::new("by_org");
     pub const BY_INTEGRATION: TableDefinition<&str, ()> = TableDefinition::new("by_integration");
@@ -212,7 +220,7 @@ fn a_record_stored_under_another_key_is_reported_not_served() {
     let out = env.run(&["list"]);
     assert_eq!(out.status.code(), Some(9));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains(&format!("names \"{first}\" but is stored under \"{second}\"")), "{stderr}");
+    assert!(stderr.contains(&format!("mapping {second} cannot be read: it was written under another key")), "{stderr}");
 }
 
 fn export_lines(env: &TestEnv) -> Vec<Value> {
@@ -401,4 +409,44 @@ fn init_makes_an_existing_store_directory_private_and_doctor_watches_it() {
     let err = env.cmd().env("ORGMAP_STORE", &file).arg("init").output().unwrap();
     assert_eq!(err.status.code(), Some(9));
     assert!(text(&err.stderr).contains("it is a file, not a store directory"), "{}", text(&err.stderr));
+}
+
+/// A store as earlier versions left it: schema version 1, every mapping stored as JSON.
+fn json_store_of_an_earlier_version(env: &TestEnv, orgs: usize) -> Vec<String> {
+    for n in 0..orgs {
+        env.ok(&["org", "add", &format!("org-{n}"), "--name", &format!("Customer {n}")]);
+        env.map("demo", &(100 + n).to_string(), &format!("org-{n}"));
+    }
+    let mut ids = Vec::new();
+    for line in export_lines(env).into_iter().filter(|l| l["kind"] == "mapping") {
+        let record = &line["record"];
+        let id = record["mapping_id"].as_str().unwrap();
+        let (org, external) = (record["org_id"].as_str().unwrap(), record["external_org_id"].as_str().unwrap());
+        raw::put_mapping(&env.store, id, record.to_string().as_bytes(), org, "demo", external);
+        ids.push(id.to_owned());
+    }
+    raw::put_meta(&env.store, "schema_version", "1");
+    ids
+}
+
+#[test]
+fn a_store_of_an_earlier_version_reads_as_it_is_and_migrate_rewrites_it_compactly() {
+    let env = TestEnv::redb_with_org();
+    let ids = json_store_of_an_earlier_version(&env, 3);
+    assert_eq!(ids.len(), 3);
+    assert_eq!(raw::read_mapping(&env.store, &ids[0])[0], b'{');
+    let before = env.ok(&["list", "--json"]);
+    let out: Value = serde_json::from_str(&env.ok(&["store", "migrate", "--json"])).unwrap();
+    assert_eq!(
+        (out["outcome"].as_str(), out["from"].as_u64(), out["to"].as_u64()),
+        (Some("migrated"), Some(1), Some(2))
+    );
+    for id in &ids {
+        let stored = raw::read_mapping(&env.store, id);
+        assert_ne!(stored[0], b'{', "{id} is still JSON");
+    }
+    assert_eq!(env.ok(&["list", "--json"]), before, "the mappings read back the same");
+    env.ok(&["doctor"]);
+    let again: Value = serde_json::from_str(&env.ok(&["store", "migrate", "--json"])).unwrap();
+    assert_eq!(again["outcome"], "unchanged");
 }

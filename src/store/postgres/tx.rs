@@ -17,7 +17,7 @@ use serde_json::Value;
 use super::{PostgresStore, WRITE_LOCK};
 use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Exclusion, Mapping, Org, Outcome, TestResult};
 use crate::error::{Error, Result};
-use crate::store::{ReadTx, WriteTx};
+use crate::store::{AuditOrder, ReadTx, WriteTx};
 
 /// Rows fetched at a time by the streaming reads.
 const BATCH: i64 = 1000;
@@ -454,12 +454,15 @@ impl ReadTx for PgTx<'_> {
         rows.iter().map(|row| self.grant_from(row)).collect()
     }
 
-    fn audit_newest_first(&self, visit: &mut dyn FnMut(AuditEvent) -> Result<bool>) -> Result<()> {
-        let mut through = i64::MAX;
+    fn audit(&self, order: AuditOrder, visit: &mut dyn FnMut(AuditEvent) -> Result<bool>) -> Result<()> {
+        let (mut from, query) = match order {
+            AuditOrder::NewestFirst => (i64::MAX, "WHERE seq <= $1 ORDER BY seq DESC"),
+            AuditOrder::OldestFirst => (i64::MIN, "WHERE seq >= $1 ORDER BY seq"),
+        };
         loop {
             let rows = self.query(
-                &format!("SELECT {AUDIT_COLUMNS} FROM orgmap.audit WHERE seq <= $1 ORDER BY seq DESC LIMIT $2"),
-                &[(&through, INT8), (&BATCH, INT8)],
+                &format!("SELECT {AUDIT_COLUMNS} FROM orgmap.audit {query} LIMIT $2"),
+                &[(&from, INT8), (&BATCH, INT8)],
             )?;
             let Some(final_row) = rows.last() else { return Ok(()) };
             let last: i64 = self.get(final_row, "audit event", 0)?;
@@ -468,8 +471,12 @@ impl ReadTx for PgTx<'_> {
                     return Ok(());
                 }
             }
-            match last.checked_sub(1) {
-                Some(next) => through = next,
+            let next = match order {
+                AuditOrder::NewestFirst => last.checked_sub(1),
+                AuditOrder::OldestFirst => last.checked_add(1),
+            };
+            match next {
+                Some(next) => from = next,
                 None => return Ok(()),
             }
         }

@@ -5,6 +5,7 @@
 //!
 //! This module opens and creates the store; `read` and `write` implement the transactions.
 
+mod binary;
 mod read;
 mod write;
 
@@ -17,7 +18,6 @@ use redb::{
     Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction,
 };
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use super::lock::{self, LockError, StoreLock};
 use super::{Access, InitOutcome, OpenOptions, ReadTx, SCHEMA_VERSION, Store, WriteTx};
@@ -93,13 +93,6 @@ fn classify(path: &Path, err: impl Into<redb::Error>) -> Error {
     }
 }
 
-fn decode<T: DeserializeOwned>(path: &Path, what: &str, bytes: &[u8]) -> Result<T> {
-    super::codec::from_json(bytes).map_err(|err| Error::StoreDamaged {
-        path: path.to_path_buf(),
-        detail: format!("a stored {what} cannot be read: {err}"),
-    })
-}
-
 fn encode(value: &impl Serialize) -> Result<Vec<u8>> {
     Ok(serde_json::to_vec(value)?)
 }
@@ -165,7 +158,7 @@ impl RedbStore {
         let lock = take_lock(dir, access, options.lock_timeout)?;
         let handle = match access {
             Access::Read => {
-                match open_with_retry(&db_path, started, options.lock_timeout, |p| ReadOnlyDatabase::open(p)) {
+                match open_with_retry(&db_path, started, options.lock_timeout, |p| builder().open_read_only(p)) {
                     Ok(db) => Handle::ReadOnly(db),
                     // A store left by a killed writer needs a repair, which only a writer may do.
                     Err(redb::DatabaseError::RepairAborted) => {
@@ -176,13 +169,18 @@ impl RedbStore {
                 }
             }
             Access::Write => {
-                let db = open_with_retry(&db_path, started, options.lock_timeout, |p| Database::open(p))
+                let db = open_with_retry(&db_path, started, options.lock_timeout, |p| builder().open(p))
                     .map_err(|err| open_error(&db_path, err, started))?;
                 Handle::ReadWrite(db)
             }
         };
         let store = RedbStore { handle, db_path, _lock: lock };
-        store.check_schema()?;
+        let found = store.check_schema()?;
+        if access == Access::Write && found < SCHEMA_VERSION {
+            // This version writes mappings in a form earlier ones cannot read: from the first
+            // write on, they refuse the store as too new instead of misreading it.
+            store.set_schema_version(SCHEMA_VERSION)?;
+        }
         Ok(store)
     }
 
@@ -196,7 +194,8 @@ impl RedbStore {
         }
     }
 
-    fn check_schema(&self) -> Result<()> {
+    /// The store's schema version, refused when newer than this binary's.
+    fn check_schema(&self) -> Result<u32> {
         let tx = self.begin_read()?;
         let meta = tx.txn.open_table(META).map_err(|e| classify(&self.db_path, e))?;
         let version = meta.get("schema_version").map_err(|e| classify(&self.db_path, e))?;
@@ -206,6 +205,53 @@ impl RedbStore {
         if found > SCHEMA_VERSION {
             return Err(Error::StoreTooNew { path: self.db_path.clone(), found, supported: SCHEMA_VERSION });
         }
+        Ok(found)
+    }
+
+    fn set_schema_version(&self, version: u32) -> Result<()> {
+        let tx = self.begin_write()?;
+        {
+            let mut meta = tx.txn.open_table(META).map_err(|e| classify(&self.db_path, e))?;
+            meta.insert("schema_version", version.to_string().as_str()).map_err(|e| classify(&self.db_path, e))?;
+        }
+        tx.txn.commit().map_err(|e| classify(&self.db_path, e))
+    }
+
+    /// Brings a store to this version's layout: every mapping still stored as JSON is rewritten
+    /// in the compact form, in one transaction, and the file is compacted to give the space back.
+    /// Returns the schema version found and the one it is at now.
+    pub fn migrate(dir: &Path, options: &OpenOptions) -> Result<(u32, u32)> {
+        let found = RedbStore::open(dir, Access::Read, options)?.check_schema()?;
+        let mut store = RedbStore::open(dir, Access::Write, options)?;
+        let p = store.db_path.clone();
+        let tx = store.begin_write()?;
+        {
+            let mut mappings = tx.txn.open_table(MAPPINGS).map_err(|e| classify(&p, e))?;
+            let mut json = Vec::new();
+            for entry in mappings.iter().map_err(|e| classify(&p, e))? {
+                let (key, value) = entry.map_err(|e| classify(&p, e))?;
+                if !binary::is_binary(value.value()) {
+                    json.push(key.value().to_owned());
+                }
+            }
+            for key in json {
+                let bytes = mappings.get(key.as_str()).map_err(|e| classify(&p, e))?.map(|v| v.value().to_vec());
+                // A record that cannot be read is left as it is, for `doctor --repair` to name.
+                if let Some(Ok(mapping)) = bytes.map(|b| read::read_keyed::<Mapping>(&key, &b)) {
+                    let encoded = binary::encode_mapping(&mapping)?;
+                    mappings.insert(key.as_str(), encoded.as_slice()).map_err(|e| classify(&p, e))?;
+                }
+            }
+        }
+        tx.txn.commit().map_err(|e| classify(&p, e))?;
+        store.compact()?;
+        Ok((found, SCHEMA_VERSION))
+    }
+
+    /// Gives the space of deleted and rewritten records back to the file system.
+    pub fn compact(&mut self) -> Result<()> {
+        let Handle::ReadWrite(db) = &mut self.handle else { return Ok(()) };
+        db.compact().map_err(|err| Error::StoreAccess { path: self.db_path.clone(), detail: err.to_string() })?;
         Ok(())
     }
 
@@ -307,16 +353,13 @@ impl Store for RedbStore {
         let by_integration = tx.txn.open_table(BY_INTEGRATION).map_err(|e| classify(p, e))?;
         for entry in mappings.iter().map_err(|e| classify(p, e))? {
             let (key, value) = entry.map_err(|e| classify(p, e))?;
-            let mapping: Mapping = match decode(p, "mapping", value.value()) {
+            let mapping: Mapping = match read::read_keyed(key.value(), value.value()) {
                 Ok(m) => m,
-                Err(err) => {
-                    problems.push(format!("mapping {}: {err}", key.value()));
+                Err(detail) => {
+                    problems.push(format!("mapping {} cannot be read: {detail}", key.value()));
                     continue;
                 }
             };
-            if mapping.mapping_id != key.value() {
-                problems.push(format!("mapping {} is stored under key {}", mapping.mapping_id, key.value()));
-            }
             if by_org.get(org_key(&mapping).as_str()).map_err(|e| classify(p, e))?.is_none() {
                 problems.push(format!("mapping {} is missing from the by-org index", mapping.mapping_id));
             }
@@ -329,7 +372,7 @@ impl Store for RedbStore {
                 let (key, _) = entry.map_err(|e| classify(p, e))?;
                 let id = mapping_id_of(key.value());
                 let expected = match mappings.get(id).map_err(|e| classify(p, e))? {
-                    Some(value) => decode::<Mapping>(p, "mapping", value.value())
+                    Some(value) => read::read_keyed::<Mapping>(id, value.value())
                         .ok()
                         .map(|m| if name == "by-org" { org_key(&m) } else { integration_key(&m) }),
                     None => None,

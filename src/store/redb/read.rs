@@ -11,13 +11,18 @@ use super::{
 };
 use crate::domain::{AccessGrant, AuditEvent, DiscoveryCache, Exclusion, Mapping, Org, TestResult};
 use crate::error::{Error, Result};
-use crate::store::ReadTx;
 use crate::store::codec::set_aside;
+use crate::store::{AuditOrder, ReadTx};
 
 /// A record kept under its own key (an org under its ID, a mapping under its mapping ID):
 /// reading checks that it names the key it is stored under.
 pub(super) trait Keyed: DeserializeOwned {
     fn key(&self) -> &str;
+
+    /// Reads the record stored under `key`, or says why it cannot be read.
+    fn read(key: &str, bytes: &[u8]) -> std::result::Result<Self, String> {
+        read_json(key, bytes)
+    }
 }
 
 impl Keyed for Org {
@@ -29,6 +34,10 @@ impl Keyed for Org {
 impl Keyed for Mapping {
     fn key(&self) -> &str {
         &self.mapping_id
+    }
+
+    fn read(key: &str, bytes: &[u8]) -> std::result::Result<Self, String> {
+        if super::binary::is_binary(bytes) { super::binary::decode_mapping(key, bytes) } else { read_json(key, bytes) }
     }
 }
 
@@ -57,6 +66,11 @@ impl Keyed for TestResult {
 
 /// The record stored under `key`, or why it cannot be read.
 pub(super) fn read_keyed<T: Keyed>(key: &str, bytes: &[u8]) -> std::result::Result<T, String> {
+    T::read(key, bytes)
+}
+
+/// A record stored as JSON under `key`: it must name the key it is stored under.
+fn read_json<T: Keyed>(key: &str, bytes: &[u8]) -> std::result::Result<T, String> {
     let record: T = crate::store::codec::from_json(bytes)?;
     if record.key() != key {
         return Err(format!("it names {:?} but is stored under {key:?}", record.key()));
@@ -279,9 +293,14 @@ macro_rules! impl_read_tx {
                 Ok(found)
             }
 
-            fn audit_newest_first(&self, visit: &mut dyn FnMut(AuditEvent) -> Result<bool>) -> Result<()> {
+            fn audit(&self, order: AuditOrder, visit: &mut dyn FnMut(AuditEvent) -> Result<bool>) -> Result<()> {
                 let table = self.txn.open_table(AUDIT).map_err(|e| classify(self.path, e))?;
-                for entry in table.iter().map_err(|e| classify(self.path, e))?.rev() {
+                let entries = table.iter().map_err(|e| classify(self.path, e))?;
+                let entries: Box<dyn Iterator<Item = _>> = match order {
+                    AuditOrder::NewestFirst => Box::new(entries.rev()),
+                    AuditOrder::OldestFirst => Box::new(entries),
+                };
+                for entry in entries {
                     let (position, value) = entry.map_err(|e| classify(self.path, e))?;
                     match crate::store::codec::from_json(value.value()) {
                         Ok(event) => {

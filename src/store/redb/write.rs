@@ -87,7 +87,9 @@ impl WriteTx for RedbWrite<'_> {
             by_integration.insert(integration_key(mapping).as_str(), ()).map_err(|e| classify(p, e))?;
         }
         let mut table = self.txn.open_table(MAPPINGS).map_err(|e| classify(p, e))?;
-        table.insert(mapping.mapping_id.as_str(), encode(mapping)?.as_slice()).map_err(|e| classify(p, e))?;
+        table
+            .insert(mapping.mapping_id.as_str(), super::binary::encode_mapping(mapping)?.as_slice())
+            .map_err(|e| classify(p, e))?;
         Ok(())
     }
 
