@@ -198,13 +198,14 @@ pub fn discover(
             )),
         };
     }
-    let cached = read_cache(open, integration, fetcher.env)?;
-    if let Some(cache) = &cached
-        && !options.refresh
-        && age_of(cache) < integration.cache_ttl
+    if !options.refresh
+        && let Some(cache) = read_cache(open, integration, fetcher.env)?
+        && age_of(&cache) < integration.cache_ttl
     {
-        return Ok(Listing { cache: cache.clone(), origin: Origin::Cache, note: None });
+        return Ok(Listing { cache, origin: Origin::Cache, note: None });
     }
+    // A stale list is not held while the new one is fetched (a list of a million would be held
+    // twice): it is read again if the fetch fails.
     match fetch_and_save(open, integration, fetcher) {
         Ok((cache, refusal)) => {
             let note = refusal.map(|err| format!("fetched, not cached: {err}"));
@@ -212,7 +213,7 @@ pub fn discover(
         }
         Err(failure) => {
             let error = failure.into_error(&integration.name, &fetcher.redactor);
-            match cached {
+            match read_cache(open, integration, fetcher.env)? {
                 Some(cache) => Ok(Listing { cache, origin: Origin::Stale(Some(error.to_string())), note: None }),
                 None => Err(error),
             }

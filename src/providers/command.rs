@@ -75,6 +75,9 @@ pub async fn run(
             if tail.is_empty() { String::new() } else { format!(": {tail}") }
         )));
     }
+    if let Some((_, orgs, _, _)) = super::paginate::stream::records(spec, &out) {
+        return Ok(orgs);
+    }
     let body: serde_json::Value = serde_json::from_slice(&out).map_err(|e| {
         FetchError::new(format!("`{shown}` did not print JSON: {e}"))
             .with_hint("it must print [{\"id\": …, \"name\": …}, …]")

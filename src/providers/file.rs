@@ -27,6 +27,10 @@ pub fn read(path: &Path, spec: &RecordsSpec) -> Result<Vec<ExternalOrg>, FetchEr
     let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let body = if is_csv {
         csv_to_json(&bytes).map_err(|err| FetchError::new(format!("{shown} is not valid CSV: {err}")))?
+    } else if let Some((_, orgs, _, _)) = super::paginate::stream::records(spec, &bytes) {
+        // Records read one at a time, as from an API: a list of a million never becomes a
+        // JSON tree (ten times its size).
+        return Ok(orgs);
     } else {
         serde_json::from_slice(&bytes).map_err(|err| FetchError::new(format!("{shown} is not valid JSON: {err}")))?
     };

@@ -164,9 +164,26 @@ pub async fn fetch(
 }
 
 /// Keeps the first record of each ID: pages can overlap when a list changes while it is read.
-fn dedup(organizations: Vec<ExternalOrg>) -> Vec<ExternalOrg> {
-    let mut seen = HashSet::with_capacity(organizations.len());
-    organizations.into_iter().filter(|o| seen.insert(o.id.clone())).collect()
+fn dedup(mut organizations: Vec<ExternalOrg>) -> Vec<ExternalOrg> {
+    // The IDs are borrowed, and the list is changed in place only when it repeats one: a list
+    // of a million is neither copied nor has its IDs copied.
+    let repeated: Vec<usize> = {
+        let mut seen = HashSet::with_capacity(organizations.len());
+        organizations.iter().enumerate().filter(|(_, o)| !seen.insert(o.id.as_str())).map(|(i, _)| i).collect()
+    };
+    if !repeated.is_empty() {
+        let mut index = 0;
+        let mut next = repeated.iter().peekable();
+        organizations.retain(|_| {
+            let keep = next.peek() != Some(&&index);
+            if !keep {
+                next.next();
+            }
+            index += 1;
+            keep
+        });
+    }
+    organizations
 }
 
 /// What the integration lacks to be used here (unset environment variables, missing secret
@@ -202,4 +219,26 @@ pub fn missing_settings(integration: &Integration, env: Env<'_>) -> Vec<String> 
         }
     }
     missing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_id_keeps_its_first_record_and_the_order_stays() {
+        let org = |id: &str, name: &str| ExternalOrg {
+            id: id.into(),
+            name: Some(name.into()),
+            active: true,
+            extra: Default::default(),
+            domains: Vec::new(),
+            xrefs: Default::default(),
+        };
+        let listed = vec![org("1", "a"), org("2", "b"), org("1", "c"), org("3", "d"), org("2", "e"), org("2", "f")];
+        let kept: Vec<(String, Option<String>)> = dedup(listed).into_iter().map(|o| (o.id, o.name)).collect();
+        let expected = [("1", "a"), ("2", "b"), ("3", "d")].map(|(i, n)| (i.to_owned(), Some(n.to_owned())));
+        assert_eq!(kept, expected);
+        assert!(dedup(Vec::new()).is_empty());
+    }
 }

@@ -528,7 +528,7 @@ fn parse_link_header(text: &str) -> Vec<Link> {
 /// the answer plus the organizations kept. Only plain records paths (`$[*]`, `$.a.b[*]`) are read
 /// so; anything unexpected — another shape, a bad record, invalid JSON — returns `None`, and the
 /// answer is parsed whole to report it as before.
-mod stream {
+pub(crate) mod stream {
     use std::fmt;
 
     use serde::Deserializer;
@@ -541,7 +541,7 @@ mod stream {
 
     /// The answer without its records, the organizations, how many records there were, and the
     /// last record.
-    pub(super) type Streamed = (Value, Vec<ExternalOrg>, u64, Option<Value>);
+    pub(crate) type Streamed = (Value, Vec<ExternalOrg>, u64, Option<Value>);
 
     /// The object keys leading to the records array of a plain path, or `None`.
     fn segments(path: &str) -> Option<Vec<&str>> {
@@ -554,7 +554,7 @@ mod stream {
         keys.iter().all(plain).then_some(keys)
     }
 
-    pub(super) fn records(spec: &RecordsSpec, body: &[u8]) -> Option<Streamed> {
+    pub(crate) fn records(spec: &RecordsSpec, body: &[u8]) -> Option<Streamed> {
         let keys = segments(&spec.path.source)?;
         let start = body.iter().find(|b| !b.is_ascii_whitespace())?;
         if !matches!(start, b'[' | b'{') {

@@ -51,6 +51,14 @@ impl Keyed for DiscoveryCache {
     fn key(&self) -> &str {
         &self.integration
     }
+
+    fn read(key: &str, bytes: &[u8]) -> std::result::Result<Self, String> {
+        if super::binary::is_binary_list(bytes) {
+            super::binary::decode_list(key, bytes)
+        } else {
+            read_json(key, bytes)
+        }
+    }
 }
 
 /// The key of an exclusion: its org and integration joined with NUL.

@@ -152,7 +152,9 @@ impl WriteTx for RedbWrite<'_> {
     fn put_discovery(&mut self, cache: &DiscoveryCache) -> Result<()> {
         cache.validate()?;
         let mut table = self.txn.open_table(DISCOVERY).map_err(|e| classify(self.path, e))?;
-        table.insert(cache.integration.as_str(), encode(cache)?.as_slice()).map_err(|e| classify(self.path, e))?;
+        let length = super::binary::list_length(cache)?;
+        let mut value = table.insert_reserve(cache.integration.as_str(), length).map_err(|e| classify(self.path, e))?;
+        super::binary::encode_list_into(cache, value.as_mut())?;
         Ok(())
     }
 
