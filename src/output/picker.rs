@@ -6,7 +6,7 @@
 //! be refused, or questioned, right where it is made (see [`Verdict`]). Every frame fits the
 //! terminal, whatever its size, and is drawn again when it is resized.
 
-use super::inline::{Caret, Region, input_line, usable_width, wrap};
+use super::inline::{Caret, Region, fit, input_line, usable_width, wrap};
 use super::keys::{Key, RawMode, size};
 use super::text_input::TextInput;
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
@@ -127,8 +127,9 @@ enum Status {
     Working(&'static str),
 }
 
-/// The picker's state between keys.
-struct State<'p, 'a> {
+/// The picker's state between keys: what is typed, what matches, which row is chosen. Knows
+/// nothing of the terminal but its size, so that a frame can be built (and timed) anywhere.
+pub struct State<'p, 'a> {
     picker: &'p Picker<'a>,
     filter: Filter,
     input: TextInput,
@@ -137,7 +138,47 @@ struct State<'p, 'a> {
     status: Status,
 }
 
-impl State<'_, '_> {
+impl<'p, 'a> State<'p, 'a> {
+    /// Prepares `picker`'s items for filtering and shows them all (or what its initial text
+    /// matches).
+    pub fn new(picker: &'p Picker<'a>) -> Self {
+        let mut state = State {
+            picker,
+            filter: Filter::new(picker.search.iter().map(String::as_str)),
+            input: TextInput::new(picker.initial),
+            matches: Vec::new(),
+            cursor: 0,
+            status: Status::None,
+        };
+        state.refilter();
+        state
+    }
+
+    /// Applies a key that moves or edits (not Enter, Esc or a resize) on a terminal of `rows`.
+    pub fn key(&mut self, key: Key, rows: u16) {
+        let visible = Self::visible(usize::from(rows), 0).max(1);
+        let last = self.total_rows().saturating_sub(1);
+        match key {
+            Key::Up => self.cursor = self.cursor.saturating_sub(1),
+            Key::Down => self.cursor = (self.cursor + 1).min(last),
+            Key::PageUp => self.cursor = self.cursor.saturating_sub(visible),
+            Key::PageDown => self.cursor = (self.cursor + visible).min(last),
+            key => {
+                let before = self.query();
+                if self.input.edit(key) {
+                    self.status = Status::None;
+                    if self.query() != before {
+                        self.refilter();
+                    }
+                }
+            }
+        }
+    }
+
+    /// How many items match what is typed.
+    pub fn matching(&self) -> usize {
+        self.matches.len()
+    }
     fn query(&self) -> String {
         self.input.text()
     }
@@ -188,7 +229,7 @@ impl State<'_, '_> {
     }
 
     /// The lines of one frame and where the typing cursor goes.
-    fn frame(&self, columns: u16, rows: u16) -> (Vec<String>, Caret) {
+    pub fn frame(&self, columns: u16, rows: u16) -> (Vec<String>, Caret) {
         let width = usable_width(columns);
         let rows = usize::from(rows).max(1);
         let Picker { prompt, labels, typed, typed_label, .. } = *self.picker;
@@ -218,6 +259,7 @@ impl State<'_, '_> {
             lines.push(format!("  {}", self.footer(visible, typed_row)));
         }
         lines.truncate(rows);
+        let lines = lines.iter().map(|line| fit(line, width)).collect();
         (lines, Caret { line: 0, column })
     }
 
@@ -269,15 +311,7 @@ impl State<'_, '_> {
 /// Shows the picker on the terminal (stderr) and lets the person pick an item, or type a value
 /// when the picker allows it. `None` when cancelled.
 pub fn pick(picker: &Picker<'_>) -> std::io::Result<Option<Chosen>> {
-    let mut state = State {
-        picker,
-        filter: Filter::new(picker.search.iter().map(String::as_str)),
-        input: TextInput::new(picker.initial),
-        matches: Vec::new(),
-        cursor: 0,
-        status: Status::None,
-    };
-    state.refilter();
+    let mut state = State::new(picker);
     let raw = RawMode::enter()?;
     let mut region = Region::default();
     let result = loop {
@@ -295,8 +329,6 @@ pub fn pick(picker: &Picker<'_>) -> std::io::Result<Option<Chosen>> {
             }
             continue;
         }
-        let visible = State::visible(usize::from(rows), 0).max(1);
-        let last = state.total_rows().saturating_sub(1);
         match key {
             Key::Cancel => break None,
             Key::Resized => {}
@@ -320,19 +352,7 @@ pub fn pick(picker: &Picker<'_>) -> std::io::Result<Option<Chosen>> {
                     Verdict::Ask(question) => state.status = Status::Asking(question, candidate),
                 }
             }
-            Key::Up => state.cursor = state.cursor.saturating_sub(1),
-            Key::Down => state.cursor = (state.cursor + 1).min(last),
-            Key::PageUp => state.cursor = state.cursor.saturating_sub(visible),
-            Key::PageDown => state.cursor = (state.cursor + visible).min(last),
-            key => {
-                let before = state.query();
-                if state.input.edit(key) {
-                    state.status = Status::None;
-                    if state.query() != before {
-                        state.refilter();
-                    }
-                }
-            }
+            key => state.key(key, rows),
         }
     };
     drop(raw);
@@ -356,5 +376,48 @@ mod tests {
         assert_eq!(filter.update("acme").len(), 2, "a shorter query widens again");
         assert_eq!(filter.update("zzz").len(), 0);
         assert_eq!(filter.update("12346"), &[1]);
+    }
+
+    #[test]
+    fn every_frame_fits_the_terminal_however_small_with_the_input_line_first() {
+        let labels: Vec<String> =
+            (0..40).map(|i| format!("{i:05} An organization whose name goes on and on")).collect();
+        let picker = Picker::list("Organization:", &labels, &labels);
+        let mut state = State::new(&picker);
+        for key in "0001".chars() {
+            state.key(Key::Char(key), 5);
+        }
+        for (columns, rows) in [(20, 5), (50, 12), (80, 24), (1, 1), (20, 2), (300, 100)] {
+            let (lines, caret) = state.frame(columns, rows);
+            let width = usable_width(columns);
+            assert!(lines.len() <= usize::from(rows), "{columns}x{rows}: {lines:?}");
+            assert!(lines.iter().all(|l| console::measure_text_width(l) <= width), "{columns}x{rows}: {lines:?}");
+            assert_eq!(caret.line, 0);
+            assert!(caret.column <= width);
+            if columns >= 20 {
+                assert!(lines[0].ends_with(": 0001"), "the query is in view at {columns}x{rows}: {lines:?}");
+            }
+        }
+        let (lines, _) = state.frame(20, 5);
+        assert_eq!(lines.len(), 5, "input, 3 rows and the footer: {lines:?}");
+        assert!(lines[1].starts_with("> 0001"), "{lines:?}");
+    }
+
+    #[test]
+    fn an_empty_match_says_so_and_a_refusal_wraps_above_the_rows() {
+        let labels = vec!["acme Acme Corp".to_owned(), "globex Globex".to_owned()];
+        let picker = Picker::list("Organization:", &labels, &labels);
+        let mut state = State::new(&picker);
+        for key in "zzz".chars() {
+            state.key(Key::Char(key), 24);
+        }
+        let (lines, _) = state.frame(80, 24);
+        assert_eq!(lines, ["Organization: zzz", "  no match · type to search · ↑↓ Enter · Esc to cancel"]);
+        state.key(Key::EraseLine, 24);
+        state.status = Status::Refused("a reason long enough to need a second line at this width".into());
+        let (lines, _) = state.frame(30, 10);
+        assert!(lines[1].starts_with("  ✘ a reason") && lines[2].starts_with("    "), "{lines:?}");
+        assert!(lines[4].starts_with("> acme"), "the rows come after the whole reason: {lines:?}");
+        assert!(lines[6].starts_with("  2 in all"), "{lines:?}");
     }
 }
