@@ -1,6 +1,7 @@
 //! Everything orgmap shows: results on stdout (tables or JSON), chatter on stderr.
 
 pub mod files;
+pub mod filter;
 pub mod inline;
 pub mod keys;
 pub mod picker;

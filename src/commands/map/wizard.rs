@@ -79,7 +79,11 @@ pub(super) fn ask(ctx: &Ctx, args: &MapArgs) -> Result<Plan> {
         plan.label = Some(required_label(&active)?);
     }
     let choice = match &args.external_id {
-        Some(id) => ExternalChoice { id: id.clone(), name: None, agreed: false },
+        Some(id) => {
+            let (choice, checked) = given_id(ctx, args, &plan, integration, &own, id)?;
+            plan.checked = checked;
+            choice
+        }
         None => {
             asked = true;
             let (choice, checked) = external(ctx, args, &plan, integration, &own)?;
@@ -157,6 +161,48 @@ fn required_label(active: &[Mapping]) -> Result<String> {
         if taken.contains(&text) { Err(format!("another mapping has the label {text}")) } else { Ok(()) }
     };
     prompt::text("Label (tells the mappings apart):", "", false, &check)?.ok_or(Error::Cancelled)
+}
+
+/// An external ID given on the command line, judged and checked before anything else is asked,
+/// so that a refusal does not come after the summary.
+fn given_id(
+    ctx: &Ctx,
+    args: &MapArgs,
+    plan: &Plan,
+    integration: &Integration,
+    own: &[Mapping],
+    id: &str,
+) -> Result<(ExternalChoice, Option<Checked>)> {
+    let mapped = crate::commands::discover::mapped_to(ctx, &integration.name)?;
+    let judge = Judge { plan, integration, own, mapped: &mapped };
+    let agreed = match judge.verdict(id, None) {
+        Verdict::Accept => false,
+        Verdict::Ask(question) => {
+            if !prompt::confirm(&question, false)? {
+                return Err(Error::Cancelled);
+            }
+            true
+        }
+        Verdict::Refuse(why) => return Err(Error::conflict(why, None)),
+    };
+    let checked = if plan.replace.is_none() {
+        let actor = ctx.actor()?;
+        let progress = FetchProgress::new("checking the ID", "pages", ctx.show_progress());
+        let fetcher = ctx.fetcher(&progress);
+        let checker = Checker {
+            open: &ctx.opener(),
+            config: ctx.config()?,
+            actor: &actor,
+            fetcher: &fetcher,
+            skip: args.no_verify,
+        };
+        let checked = checker.new_id(&plan.org, &integration.name, id)?;
+        progress.finish();
+        Some(checked)
+    } else {
+        None
+    };
+    Ok((ExternalChoice { id: id.to_owned(), name: None, agreed }, checked))
 }
 
 /// The external organization: picked from the discovered list, or typed; judged as it is chosen.
@@ -250,7 +296,11 @@ impl Judge<'_> {
             .map(|orgs| orgs.iter().map(String::as_str).filter(|o| o != org).collect())
             .unwrap_or_default();
         if !others.is_empty() && !self.plan.allow_shared {
-            questions.push(format!("mapped to {} — map it to {org} too? (--allow-shared)", others.join(", ")));
+            questions.push(format!(
+                "{} is mapped to {} — map it to {org} too? (--allow-shared)",
+                sanitize(id),
+                others.join(", ")
+            ));
         }
         if listed.is_some_and(|o| !o.active) {
             questions.push(format!("inactive in {} — map it anyway?", sanitize(&self.integration.display_name)));

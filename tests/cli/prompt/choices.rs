@@ -184,3 +184,52 @@ fn edit_with_no_change_given_asks_what_to_change() {
     assert_eq!(term.exit_code(), 0);
     assert_eq!(env.json(&["get", "files", "--org", "acme"])["label"], "prod");
 }
+
+#[test]
+fn a_given_id_is_judged_before_anything_else_is_asked() {
+    let env = picking_env();
+    env.map("files", "12346", "globex");
+    let before = env.state();
+    let mut term = spawn(&env, &["map", "files", "12346", "--org", "acme"]);
+    term.expect("12346 is mapped to globex — map it to acme too? (--allow-shared) [y/N]");
+    term.press("n");
+    assert_eq!(term.exit_code(), 130);
+    assert_eq!(env.state(), before);
+
+    // The organization is picked, then the unknown ID is refused at once: no label, no summary.
+    let mut term = spawn(&env, &["map", "files", "55555"]);
+    term.expect("Organization:");
+    term.press("acme\r");
+    term.expect("has no organization with ID '55555'");
+    term.expect_end();
+    assert!(!term.transcript().contains("Label"), "{}", term.transcript());
+    assert_eq!(term.exit_code(), 5);
+    assert_eq!(env.state(), before);
+}
+
+#[test]
+fn an_inactive_external_org_is_marked_and_questioned_when_picked() {
+    let env = TestEnv::with_config(
+        r#"
+[integrations.psa]
+display_name = "PSA"
+supports_org_mapping = true
+list_organizations = { kind = "file", path = "orgs.json", records = { id = "$.id", name = "$.name", inactive = [{ path = "$.gone", eq = true }] } }
+"#,
+    );
+    std::fs::write(
+        env.path().join("orgs.json"),
+        r#"[{"id": "1", "name": "Acme Corporation", "gone": false}, {"id": "2", "name": "Old Acme", "gone": true}]"#,
+    )
+    .unwrap();
+    env.ok(&["org", "add", "acme", "--name", "Acme Corp"]);
+    let mut term = spawn(&env, &["map", "psa", "--org", "acme", "--label", "x"]);
+    term.expect("PSA organization:");
+    term.wait_for_text("Old Acme  [inactive]");
+    term.press("old\r");
+    term.wait_for_text("inactive in PSA — map it anyway? [y/N]");
+    term.press("y");
+    term.expect("Metadata");
+    term.press("\x1b");
+    assert_eq!(term.exit_code(), 130);
+}
