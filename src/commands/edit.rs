@@ -4,10 +4,13 @@ use clap::Args;
 
 use super::MetaChangeArgs;
 use crate::context::Ctx;
+use crate::domain::{ExternalOrg, Mapping};
 use crate::error::{Error, Result};
 use crate::ops::Change;
+use crate::ops::discovery::{self, DiscoverOptions};
 use crate::ops::mappings::{self, MappingEdit};
 use crate::ops::verify::Checker;
+use crate::output::picker::{Picked, Verdict};
 use crate::output::progress::FetchProgress;
 use crate::output::sanitize;
 use crate::output::views::{MappingChangeView, MappingView};
@@ -101,9 +104,12 @@ fn ask_change(ctx: &Ctx, reference: &str, args: &mut EditArgs) -> Result<()> {
     let any_text = |_: &str| Ok(());
     match prompt::choose("Change what?", &choices)? {
         0 => {
-            let integration = ctx.config()?.mapping_integration(&mapping.integration)?;
-            let check = |id: &str| prompt::check_id(integration, id);
-            args.external_id = prompt::text("New external ID:", &mapping.external_org_id, false, &check)?;
+            let choice = another_external_org(ctx, &mapping)?;
+            args.allow_shared |= choice.agreed;
+            if args.name.is_none() {
+                args.name = choice.name;
+            }
+            args.external_id = Some(choice.id);
         }
         1 => match prompt::text(
             "Name (empty to remove):",
@@ -130,6 +136,46 @@ fn ask_change(ctx: &Ctx, reference: &str, args: &mut EditArgs) -> Result<()> {
         _ => return Err(Error::Cancelled),
     }
     Ok(())
+}
+
+/// Another external organization for `mapping`: picked from the discovered list (or typed) when
+/// the integration has one, else typed. The current one is refused, one mapped to another
+/// organization questioned, where they are chosen.
+fn another_external_org(ctx: &Ctx, mapping: &Mapping) -> Result<prompt::ExternalChoice> {
+    let integration = ctx.config()?.mapping_integration(&mapping.integration)?;
+    let mapped = super::discover::mapped_to(ctx, &integration.name)?;
+    let decide = |picked: &Picked, organizations: &[ExternalOrg]| {
+        let id = match picked {
+            Picked::Item(index) => organizations[*index].id.as_str(),
+            Picked::Typed(id) => id.as_str(),
+        };
+        let others: Vec<&str> = mapped
+            .get(id)
+            .map(|orgs| orgs.iter().map(String::as_str).filter(|o| *o != mapping.org_id).collect())
+            .unwrap_or_default();
+        if id == mapping.external_org_id {
+            Verdict::Refuse("that is the one it has".into())
+        } else if others.is_empty() {
+            Verdict::Accept
+        } else {
+            Verdict::Ask(format!(
+                "{} is mapped to {} — map it to {} too? (--allow-shared)",
+                sanitize(id),
+                others.join(", "),
+                mapping.org_id
+            ))
+        }
+    };
+    if integration.list_organizations.is_none() {
+        let typed = |picked: &Picked| decide(picked, &[]);
+        return prompt::external_id(integration, Some(&typed));
+    }
+    let progress = FetchProgress::new(&integration.display_name, "pages", ctx.show_progress());
+    let listing = discovery::discover(&ctx.opener(), integration, DiscoverOptions::default(), &ctx.fetcher(&progress))?;
+    progress.finish();
+    let organizations = &listing.cache.organizations;
+    let listed = |picked: &Picked| decide(picked, organizations);
+    prompt::external_org(integration, organizations, &mapped, Some(&listed))
 }
 
 pub fn run(ctx: &Ctx, mut args: EditArgs) -> Result<()> {

@@ -230,6 +230,28 @@ list_organizations = { kind = "file", path = "orgs.json", records = { id = "$.id
     term.wait_for_text("inactive in PSA — map it anyway? [y/N]");
     term.press("y");
     term.expect("Metadata");
-    term.press("\x1b");
+    // Ctrl-C cancels as Esc does.
+    term.press("\x03");
+    term.expect("cancelled; nothing was changed");
     assert_eq!(term.exit_code(), 130);
+    assert!(env.mappings().is_empty());
+}
+
+#[test]
+fn edit_asked_for_another_external_org_picks_it_from_the_list_and_refuses_the_current_one() {
+    let env = picking_env();
+    let id = env.map("files", "12345", "acme");
+    let mut term = spawn(&env, &["edit", &id]);
+    term.expect("Change what?");
+    term.wait_for_text("External organization (now 12345)");
+    term.press("\r");
+    term.expect("File PSA organization:");
+    term.press("12345");
+    term.wait_for_text("> 12345");
+    term.press("\r");
+    term.wait_for_text("that is the one it has");
+    term.press("\x15initech\r");
+    assert_eq!(term.exit_code(), 0);
+    let got = env.json(&["get", "files", "--org", "acme"]);
+    assert_eq!((got["external_org_id"].as_str(), got["external_org_name"].as_str()), (Some("12347"), Some("Initech")));
 }
