@@ -78,10 +78,7 @@ impl RawMode {
             match event::read()? {
                 Event::Key(key) if key.kind != KeyEventKind::Release => return Ok(Key::from_event(key)),
                 Event::Resize(..) => return Ok(Key::Resized),
-                Event::Paste(text) if !text.is_empty() => {
-                    // Without bracketed paste enabled this does not happen; a paste arrives as keys.
-                    return Ok(text.chars().next().map_or(Key::Other, Key::Char));
-                }
+                // Mouse, focus and paste events are not turned on (a paste arrives as keys).
                 _ => {}
             }
         }
