@@ -255,3 +255,25 @@ fn edit_asked_for_another_external_org_picks_it_from_the_list_and_refuses_the_cu
     let got = env.json(&["get", "files", "--org", "acme"]);
     assert_eq!((got["external_org_id"].as_str(), got["external_org_name"].as_str()), (Some("12347"), Some("Initech")));
 }
+
+// Regression: 8 of the 9 shipped integrations ended the wizard with "not configured" (exit 5),
+// unmarked in the picker.
+#[test]
+fn with_the_shipped_config_the_demo_comes_first_and_the_others_say_what_they_lack() {
+    let env =
+        TestEnv::with_config_file(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/integrations.toml")));
+    env.ok(&["org", "add", "acme", "--name", "Acme Corp"]);
+    let mut term = spawn(&env, &["map", "--org", "acme"]);
+    term.expect("Integration:");
+    term.wait_for_text("9 in all");
+    let rows: Vec<String> = term.lines().into_iter().filter(|l| l.starts_with("> ") || l.starts_with("  ")).collect();
+    assert!(rows[0].starts_with("> demo"), "the usable one first, chosen by Enter: {rows:?}");
+    let marked = rows.iter().filter(|r| r.contains("[not configured: set ")).count();
+    assert_eq!(marked, 8, "{rows:?}");
+    term.press("halo\r");
+    term.wait_for_text("HaloPSA is not configured: set HALOPSA_");
+    term.press("\x15\r");
+    term.expect("Demo");
+    term.press("\x1b");
+    assert_eq!(term.exit_code(), 130);
+}
