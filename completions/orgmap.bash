@@ -1660,7 +1660,7 @@ _orgmap() {
             return 0
             ;;
         orgmap__subcmd__map)
-            opts="-q -v -h --org --name --label --meta --meta-json --allow-shared --no-verify --config --store --json --quiet --verbose --no-input --color --help"
+            opts="-q -v -h --org --name --label --meta --meta-json --allow-shared --add --no-verify --config --store --json --quiet --verbose --no-input --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -241,6 +241,7 @@ complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l color -d 'When to 
 always\t''
 never\t''"
 complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l allow-shared -d 'Allow the external ID to be mapped to another organization too'
+complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l add -d 'Add a second mapping when the organization already has one for the integration (give it a --label)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l no-verify -d 'Save without checking the ID with the external system (the mapping is marked unverified)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand map" -l json -d 'Print results as JSON (errors too, on stderr)'
 complete -c orgmap -n "__fish_orgmap_using_subcommand map" -s q -l quiet -d 'Print no status messages'

@@ -376,6 +376,11 @@ fn report(printer: &Printer, err: &Error) {
         let _ = writeln!(stderr, "{text}");
         return;
     }
+    // A cancel is what the person asked for, not a failure.
+    if let Error::Cancelled = err {
+        let _ = writeln!(stderr, "{err}");
+        return;
+    }
     let _ = writeln!(stderr, "{} {}", printer.paint("error:", "1;31"), sanitize_lines(&err.to_string()));
     if let Some(hint) = err.hint() {
         let _ = writeln!(stderr, "{} {}", printer.paint("hint:", "1;33"), sanitize_lines(&hint));

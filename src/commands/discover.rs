@@ -132,8 +132,8 @@ pub fn run(ctx: &Ctx, args: DiscoverArgs) -> Result<()> {
         ctx.printer.warn(note);
     }
     if args.select {
-        let (id, _) = crate::prompt::external_org(integration, &listing.cache.organizations, &mapped)?;
-        return ctx.printer.value(&id);
+        let choice = crate::prompt::external_org(integration, &listing.cache.organizations, &mapped, None)?;
+        return ctx.printer.value(&choice.id);
     }
     if ctx.printer.json {
         return print_json(ctx, &listing, &shown, &mapped);

@@ -1,29 +1,36 @@
-//! `orgmap map`: create a mapping.
+//! `orgmap map`: create a mapping (or, when asked on a terminal, replace the org's one).
+
+mod wizard;
 
 use clap::Args;
 
 use super::MetaSetArgs;
 use crate::context::Ctx;
+use crate::domain::{Mapping, Metadata};
 use crate::error::{Error, Result};
-use crate::ops::discovery::{self, DiscoverOptions};
-use crate::ops::mappings::{self, NewMapping};
+use crate::ops::mappings::{self, Checked, MappingEdit, NewMapping};
 use crate::ops::verify::Checker;
 use crate::output::progress::FetchProgress;
 use crate::output::sanitize;
 use crate::output::views::MappingView;
-use crate::prompt;
 use crate::store::Access;
 
 /// Map an organization to an external organization
 ///
-/// Several mappings per organization and integration are allowed (several Microsoft 365 tenants,
-/// say); give each a --label to tell them apart. The external ID is checked against the
-/// integration's id_pattern and with the external system (a validate request, or the discovered
-/// list) before anything is saved; --no-verify skips the second check.
+/// The external ID is checked against the integration's id_pattern and with the external system
+/// (a validate request, or the discovered list) before anything is saved; --no-verify skips the
+/// second check.
 ///
-/// On a terminal, whatever is missing is asked for: the organization, the integration, and the
-/// external organization, picked by fuzzy search from the discovered list (or typed by hand), then
-/// an optional label and metadata, and a summary to confirm. Esc cancels with nothing changed.
+/// An organization that already has an active mapping for the integration gets a second one only
+/// when asked: pass --add --label LABEL (several Microsoft 365 tenants, say; the label tells them
+/// apart). Otherwise `map` refuses (exit 10) and names the mapping to change with `orgmap edit`.
+///
+/// On a terminal, whatever is missing is asked for: the organization, the integration (those not
+/// configured here are marked), and the external organization, picked by fuzzy search from the
+/// discovered list (mapped and inactive ones marked) or typed by hand, then an optional label and
+/// metadata, and a summary to confirm. A choice that would be refused is refused where it is
+/// made. When the organization already has a mapping for the integration, you choose to replace
+/// it, add a second one, or cancel. Esc cancels with nothing changed.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -31,6 +38,7 @@ Examples:
   orgmap map m365 0c0ffee0-1234-4abc-8def-000000000001 --org acme --label prod
   orgmap map ninjaone 78 --org acme --meta region=eu
   id=$(orgmap map ninjaone 77 --org acme)
+  orgmap map ninjaone 79 --org acme --add --label branch
   orgmap map              (on a terminal: pick everything)")]
 pub struct MapArgs {
     /// The integration, as named in integrations.toml [picked on a terminal when missing]
@@ -52,130 +60,121 @@ pub struct MapArgs {
     /// Allow the external ID to be mapped to another organization too
     #[arg(long)]
     pub allow_shared: bool,
+    /// Add a second mapping when the organization already has one for the integration (give it a
+    /// --label)
+    #[arg(long)]
+    pub add: bool,
     /// Save without checking the ID with the external system (the mapping is marked unverified)
     #[arg(long)]
     pub no_verify: bool,
 }
 
-/// What the person answered, when values were missing and asked for.
-struct Answers {
+/// What to save: a new mapping, or the org's existing one with another external organization.
+struct Plan {
     org: String,
     integration: String,
     external_id: String,
-    /// The name of the external organization picked from the list.
-    picked_name: Option<String>,
-    asked: bool,
+    name: Option<String>,
+    label: Option<String>,
+    metadata: Metadata,
+    allow_shared: bool,
+    /// Beside the org's existing mapping(s) of the integration.
+    alongside: bool,
+    /// Replace this mapping's external organization instead of adding one.
+    replace: Option<Mapping>,
+    /// The ID was already checked when it was picked.
+    checked: Option<Checked>,
 }
 
-fn missing(what: &str, flag: &str) -> Error {
-    Error::usage(format!("no {what} given"), format!("pass {flag}, or run orgmap on a terminal to pick one"))
-}
-
-/// Fills in what the arguments leave out, asking when a person is there.
-fn answers(ctx: &Ctx, args: &MapArgs) -> Result<Answers> {
-    let interactive = ctx.can_prompt();
-    let mut asked = false;
-    let config = ctx.config()?;
-    let org = match &args.org {
-        Some(org) => org.clone(),
-        None if interactive => {
-            let orgs: Vec<_> = ctx.store(Access::Read)?.read()?.orgs()?.into_iter().filter(|o| o.active).collect();
-            asked = true;
-            prompt::org(&orgs)?
-        }
-        None => return Err(missing("organization", "--org ORG (or set ORGMAP_ORG)")),
-    };
-    let integration = match &args.integration {
-        Some(name) => name.clone(),
-        None if interactive => {
-            let enabled: Vec<_> = config.integrations.values().filter(|i| i.supports_org_mapping).collect();
-            asked = true;
-            prompt::integration(&enabled)?
-        }
-        None => return Err(missing("integration", "INTEGRATION as the first argument")),
-    };
-    let (external_id, picked_name) = match &args.external_id {
-        Some(id) => (id.clone(), None),
-        None if interactive => {
-            let integration = config.mapping_integration(&integration)?;
-            asked = true;
-            if integration.list_organizations.is_some() {
-                let progress = FetchProgress::new(&integration.display_name, "pages", ctx.show_progress());
-                let listing = discovery::discover(
-                    &ctx.opener(),
-                    integration,
-                    DiscoverOptions::default(),
-                    &ctx.fetcher(&progress),
-                )?;
-                progress.finish();
-                if let discovery::Origin::Stale(Some(reason)) = &listing.origin {
-                    ctx.printer.warn(&sanitize(&format!("{reason}; picking from the cached list")));
-                }
-                let mapped = super::discover::mapped_to(ctx, &integration.name)?;
-                let (id, name) = prompt::external_org(integration, &listing.cache.organizations, &mapped)?;
-                (id, name)
-            } else {
-                (prompt::external_id(integration)?, None)
-            }
-        }
-        None => return Err(missing("external organization ID", "EXTERNAL_ID after the integration")),
-    };
-    Ok(Answers { org, integration, external_id, picked_name, asked })
+/// The plan from the arguments alone, when nobody is there to ask: every missing value is named.
+fn given(args: &MapArgs) -> Result<Plan> {
+    let mut missing = Vec::new();
+    if args.org.is_none() {
+        missing.push(("the organization", "--org ORG (or set ORGMAP_ORG)"));
+    }
+    if args.integration.is_none() {
+        missing.push(("the integration", "INTEGRATION as the first argument"));
+    }
+    if args.external_id.is_none() {
+        missing.push(("the external organization ID", "EXTERNAL_ID after the integration"));
+    }
+    if !missing.is_empty() {
+        let what: Vec<&str> = missing.iter().map(|(what, _)| *what).collect();
+        let flags: Vec<&str> = missing.iter().map(|(_, flag)| *flag).collect();
+        return Err(Error::usage(
+            format!("missing {}", what.join(", ")),
+            format!("pass {}, or run orgmap on a terminal to pick them", flags.join(" and ")),
+        ));
+    }
+    if args.add && args.label.is_none() {
+        return Err(Error::usage(
+            "a second mapping needs a label",
+            "pass --label LABEL to tell it apart from the organization's other mapping",
+        ));
+    }
+    Ok(Plan {
+        org: args.org.clone().unwrap_or_default(),
+        integration: args.integration.clone().unwrap_or_default(),
+        external_id: args.external_id.clone().unwrap_or_default(),
+        name: args.name.clone(),
+        label: args.label.clone(),
+        metadata: args.meta.metadata()?,
+        allow_shared: args.allow_shared,
+        alongside: args.add || args.label.is_some(),
+        replace: None,
+        checked: None,
+    })
 }
 
 pub fn run(ctx: &Ctx, args: MapArgs) -> Result<()> {
-    let answers = answers(ctx, &args)?;
-    let mut label = args.label.clone();
-    let mut metadata = args.meta.metadata()?;
-    if answers.asked {
-        if label.is_none() {
-            let check = |text: &str| crate::domain::validate_label(text).map_err(|e| e.to_string());
-            label = prompt::optional_text("Label (optional):", &check)?;
-        }
-        if metadata.is_empty() {
-            metadata = prompt::metadata()?;
-        }
-        let name = args.name.as_deref().or(answers.picked_name.as_deref());
-        let mut summary = format!(
-            "Map {} to {} {}{}",
-            answers.org,
-            answers.integration,
-            sanitize(&answers.external_id),
-            name.map(|n| format!(" \"{}\"", sanitize(n))).unwrap_or_default()
-        );
-        if let Some(label) = &label {
-            summary.push_str(&format!(", label \"{}\"", sanitize(label)));
-        }
-        if !metadata.is_empty() {
-            summary.push_str(&format!(", metadata {}", sanitize(&serde_json::to_string(&metadata)?)));
-        }
-        if !prompt::confirm(&format!("{summary}?"), true)? {
-            return Err(Error::Cancelled);
-        }
-    }
+    let plan = if ctx.can_prompt() { wizard::ask(ctx, &args)? } else { given(&args)? };
     let config = ctx.config()?;
     let actor = ctx.actor()?;
-    let progress = FetchProgress::new("checking the ID", "pages", ctx.show_progress());
-    let fetcher = ctx.fetcher(&progress);
-    let checker = Checker { open: &ctx.opener(), config, actor: &actor, fetcher: &fetcher, skip: args.no_verify };
-    let checked = checker.new_id(&answers.org, &answers.integration, &answers.external_id)?;
-    progress.finish();
+    let checked = match plan.checked.clone() {
+        Some(checked) => checked,
+        None => {
+            let progress = FetchProgress::new("checking the ID", "pages", ctx.show_progress());
+            let fetcher = ctx.fetcher(&progress);
+            let checker =
+                Checker { open: &ctx.opener(), config, actor: &actor, fetcher: &fetcher, skip: args.no_verify };
+            let checked = match &plan.replace {
+                Some(mapping) => checker.for_edit(&mapping.mapping_id, Some(&plan.external_id))?,
+                None => checker.new_id(&plan.org, &plan.integration, &plan.external_id)?,
+            };
+            progress.finish();
+            checked
+        }
+    };
     let store = ctx.store(Access::Write)?;
+    if let Some(mapping) = &plan.replace {
+        let edit = MappingEdit {
+            external_org_id: Some(plan.external_id),
+            external_org_name: plan.name.map(Some),
+            allow_shared: plan.allow_shared,
+            if_revision: Some(mapping.revision),
+            checked,
+            ..MappingEdit::default()
+        };
+        let change = mappings::edit_mapping(&*store, config, &actor, &mapping.mapping_id, edit)?;
+        drop(store);
+        return super::edit::report(ctx, &change);
+    }
     let mapping = mappings::create_mapping(
         &*store,
         config,
         &actor,
         NewMapping {
-            org_id: answers.org,
-            integration: answers.integration,
-            external_org_id: answers.external_id,
-            external_org_name: args.name.or(answers.picked_name).or(checked.name.clone()),
-            label,
-            metadata,
-            allow_shared: args.allow_shared,
+            org_id: plan.org,
+            integration: plan.integration,
+            external_org_id: plan.external_id,
+            external_org_name: plan.name.or(checked.name.clone()),
+            label: plan.label,
+            metadata: plan.metadata,
+            allow_shared: plan.allow_shared,
             verified: checked.verified,
             source: None,
             upstream_name: checked.name,
+            alongside: plan.alongside,
         },
     )?;
     drop(store);

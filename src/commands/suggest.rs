@@ -120,7 +120,7 @@ fn review(ctx: &Ctx, args: &SuggestArgs, rows: Vec<PlanRow>, listing: &crate::do
     let mapped = crate::commands::discover::mapped_to(ctx, &args.integration)?;
     let mut pick = |row: &PlanRow| {
         ctx.printer.status(&format!("another {} organization for {}:", args.integration, row.org_id));
-        crate::prompt::external_org(integration, &listing.organizations, &mapped).map(Some)
+        crate::prompt::external_org(integration, &listing.organizations, &mapped, None).map(|c| Some((c.id, c.name)))
     };
     let accepted = match crate::output::review::review(&title, rows, &mut pick)? {
         Reviewed::Cancelled => return Err(Error::Cancelled),

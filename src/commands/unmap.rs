@@ -13,7 +13,8 @@ use crate::store::Access;
 /// Delete a mapping
 ///
 /// Name it by its ID (or a unique prefix), or by integration and organization. On a terminal you
-/// are asked to confirm; elsewhere pass --yes.
+/// are asked to confirm; elsewhere pass --yes. On a terminal, a missing mapping, or a missing
+/// --org after an integration, is picked from a list.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
@@ -46,8 +47,23 @@ pub fn run(ctx: &Ctx, args: UnmapArgs) -> Result<()> {
         let store = ctx.store(Access::Read)?;
         let tx = store.read()?;
         if ctx.config()?.integrations.contains_key(&target) {
-            let org = ctx.org(args.org.as_deref())?;
-            mappings::select_mapping(&*tx, &org, &target, args.mapping_id.as_deref())
+            match args.org.as_deref() {
+                Some(org) => mappings::select_mapping(&*tx, org, &target, args.mapping_id.as_deref()),
+                // On a terminal, the mapping is picked among the integration's.
+                None if ctx.can_prompt() => {
+                    let of_integration = tx.mappings_of_integration(&target)?;
+                    drop(tx);
+                    drop(store);
+                    if of_integration.is_empty() {
+                        return Err(Error::MappingNotFound { reference: format!("any {target} mapping") });
+                    }
+                    Ok(crate::prompt::mapping(&of_integration)?)
+                }
+                None => Err(Error::usage(
+                    "no organization given",
+                    "pass --org ORG (or set ORGMAP_ORG), or run orgmap on a terminal to pick the mapping",
+                )),
+            }
         } else {
             mappings::resolve_mapping(&*tx, &target)
         }

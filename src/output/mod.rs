@@ -1,12 +1,15 @@
 //! Everything orgmap shows: results on stdout (tables or JSON), chatter on stderr.
 
 pub mod files;
+pub mod filter;
+pub mod inline;
 pub mod keys;
 pub mod picker;
 pub mod progress;
 pub mod review;
 pub mod sanitize;
 pub mod table;
+pub mod text_input;
 pub mod views;
 
 use std::io::{self, IsTerminal, Write};

@@ -258,6 +258,12 @@ impl TestEnv {
         self.ok(&["map", integration, external_id, "--org", org]).trim().to_owned()
     }
 
+    /// Adds another mapping with `map --add --label` (the org has one for the integration
+    /// already) and returns its ID.
+    pub fn map_another(&self, integration: &str, external_id: &str, org: &str, label: &str) -> String {
+        self.ok(&["map", integration, external_id, "--org", org, "--add", "--label", label]).trim().to_owned()
+    }
+
     /// The audit log, newest first, as JSON.
     pub fn audit(&self) -> Vec<Value> {
         self.json(&["audit", "--limit", "0"]).as_array().expect("audit array").clone()

@@ -39,8 +39,8 @@ fn eight_writers_creating_fifty_mappings_each_all_land() {
             scope.spawn(move || {
                 for i in 0..50 {
                     let external_id = (worker * 1000 + i).to_string();
-                    let out =
-                        spawn(env, &["map", "demo", &external_id, "--org", "acme"]).wait_with_output().expect("wait");
+                    let args = ["map", "demo", &external_id, "--org", "acme", "--add", "--label", &external_id];
+                    let out = spawn(env, &args).wait_with_output().expect("wait");
                     assert!(out.status.success(), "map {external_id} failed: {}", String::from_utf8_lossy(&out.stderr));
                 }
             });

@@ -586,8 +586,18 @@ impl Site {
     }
 
     /// Maps `external_id` of `integration` to `acme` and returns the mapping's ID.
+    /// Maps `external_id` to acme, beside the mappings acme has of the integration already.
     fn map(&self, integration: &str, external_id: &str) -> String {
-        self.env.map(integration, external_id, "acme")
+        let has_one = self
+            .env
+            .mappings()
+            .iter()
+            .any(|m| m["org_id"] == "acme" && m["integration"] == integration && m["active"] == true);
+        if has_one {
+            self.env.map_another(integration, external_id, "acme", external_id)
+        } else {
+            self.env.map(integration, external_id, "acme")
+        }
     }
 }
 
@@ -931,7 +941,7 @@ fn test_all_over_20_mappings_with_mixed_results_keeps_each_last_result_apart_fro
             2 if i > 12 => ("psa", format!("missing-{i}"), "not_found"),
             _ => ("psa", format!("ok-{i}"), "success"),
         };
-        let id = site.env.map(integration, &external, org);
+        let id = site.env.map_another(integration, &external, org, &external);
         expected.insert(id, outcome);
     }
     let failures = expected.values().filter(|o| **o != "success").count();

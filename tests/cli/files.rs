@@ -24,7 +24,7 @@ fn mkfifo(path: &Path) {
 fn export_onto_a_full_disk_exits_11_and_leaves_the_file_as_it_was() {
     let env = TestEnv::with_org();
     for i in 0..20 {
-        env.map("demo", &i.to_string(), "acme");
+        env.map_another("demo", &i.to_string(), "acme", &format!("site {i}"));
     }
     let target = env.path().join("backup.jsonl");
     std::fs::write(&target, "the previous backup\n").unwrap();

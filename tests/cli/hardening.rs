@@ -763,8 +763,12 @@ fn a_damaged_store_file_exits_9_naming_the_store_and_doctor_never_a_panic() {
     let original = std::fs::read(&file).unwrap();
     let seed = seed("damaged store");
     let store_name = env.store.to_str().unwrap().to_owned();
-    let commands: [&[&str]; 4] =
-        [&["list"], &["get", "demo", "--org", "org7"], &["map", "demo", "999999", "--org", "org3"], &["doctor"]];
+    let commands: [&[&str]; 4] = [
+        &["list"],
+        &["get", "demo", "--org", "org7"],
+        &["map", "demo", "999999", "--org", "org3", "--add", "--label", "b"],
+        &["doctor"],
+    ];
     for damage in [Damage::TruncatedToHalf, Damage::FlippedBytes(seed), Damage::RandomBytes(seed)] {
         let bytes = damaged(&original, &damage);
         let label = match damage {

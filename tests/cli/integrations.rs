@@ -8,7 +8,7 @@ use crate::common::TestEnv;
 fn integrations_json_lists_every_integration_field_by_field() {
     let env = TestEnv::with_org();
     env.map("demo", "1", "acme");
-    env.map("demo", "2", "acme");
+    env.map_another("demo", "2", "acme", "second");
     env.map("free", "x", "acme");
     let listed = env.json(&["integrations"]);
     let expected = json!([
@@ -73,7 +73,7 @@ fn integrations_name_shows_only_that_integration() {
 fn mapping_count_includes_inactive_mappings_and_drops_deleted_ones() {
     let env = TestEnv::with_org();
     let a = env.map("demo", "1", "acme");
-    let b = env.map("demo", "2", "acme");
+    let b = env.map_another("demo", "2", "acme", "second");
     env.ok(&["edit", &a, "--deactivate"]);
     assert_eq!(env.json(&["integrations", "demo"])[0]["mapping_count"], 2);
     env.ok(&["unmap", &b, "--yes"]);

@@ -11,7 +11,7 @@ fn populated() -> (TestEnv, Vec<String>) {
     env.ok(&["org", "add", "initech", "--name", "Initech"]);
     let ids = vec![
         env.map("demo", "100", "acme"),
-        env.map("demo", "101", "acme"),
+        env.map_another("demo", "101", "acme", "old"),
         env.map("free", "x", "acme"),
         env.map("free", "y", "globex"),
         env.map("demo", "300", "initech"),

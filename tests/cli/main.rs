@@ -10,6 +10,7 @@ mod coverage;
 mod crash;
 mod fixture;
 mod prompt;
+mod pty;
 
 mod audit_access;
 mod config;

@@ -340,7 +340,7 @@ fn edit_prints_the_mapping_id_on_stdout() {
 fn edit_names_a_mapping_by_a_unique_prefix_in_any_case() {
     let env = TestEnv::with_org();
     let first = env.map("demo", "100", "acme");
-    let second = env.map("demo", "200", "acme");
+    let second = env.map_another("demo", "200", "acme", "second");
     let prefix = unique_prefix(&second, &[&first], 4).to_ascii_lowercase();
     let out = env.json(&["edit", &prefix, "--label", "picked"]);
     assert_eq!(out["mapping"]["mapping_id"], second.as_str());
@@ -352,7 +352,7 @@ fn edit_names_a_mapping_by_a_unique_prefix_in_any_case() {
 fn edit_with_an_ambiguous_prefix_exits_4_listing_the_candidates() {
     let env = TestEnv::with_org();
     let first = env.map("demo", "100", "acme");
-    let second = env.map("demo", "200", "acme");
+    let second = env.map_another("demo", "200", "acme", "second");
     let shared = &first[..4];
     assert!(second.starts_with(shared), "two ULIDs made in the same second share 4 characters");
     let before = env.state();
@@ -373,7 +373,7 @@ fn edit_with_an_ambiguous_prefix_exits_4_listing_the_candidates() {
 fn edit_with_an_ambiguous_prefix_hints_at_something_edit_accepts() {
     let env = TestEnv::with_org();
     let first = env.map("demo", "100", "acme");
-    env.map("demo", "200", "acme");
+    env.map_another("demo", "200", "acme", "second");
     let stderr = env.fails(4, &["edit", &first[..4], "--label", "x"]);
     assert!(!stderr.contains("--mapping-id"), "edit has no --mapping-id flag: {stderr}");
 }
@@ -540,7 +540,7 @@ fn unmap_reports_on_stderr_and_prints_nothing_on_stdout() {
 fn unmap_names_a_mapping_by_a_unique_prefix_in_any_case() {
     let env = TestEnv::with_org();
     let first = env.map("demo", "100", "acme");
-    let second = env.map("demo", "200", "acme");
+    let second = env.map_another("demo", "200", "acme", "second");
     let prefix = unique_prefix(&first, &[&second], 4).to_ascii_lowercase();
     env.ok(&["unmap", &prefix, "--yes"]);
     let left = env.mappings();
@@ -563,7 +563,7 @@ fn unmap_by_integration_and_org_deletes_the_orgs_one_mapping() {
 fn unmap_by_integration_with_two_mappings_exits_4_and_mapping_id_picks_one() {
     let env = TestEnv::with_org();
     let first = env.map("demo", "100", "acme");
-    let second = env.map("demo", "200", "acme");
+    let second = env.map_another("demo", "200", "acme", "second");
     let before = env.state();
     let error = env.json_error(4, &["unmap", "demo", "--org", "acme", "--yes"]);
     assert_eq!(error["candidates"].as_array().unwrap().len(), 2);
@@ -611,7 +611,7 @@ fn unmap_of_an_unknown_mapping_exits_3() {
 fn unmap_with_an_ambiguous_prefix_exits_4() {
     let env = TestEnv::with_org();
     let first = env.map("demo", "100", "acme");
-    env.map("demo", "200", "acme");
+    env.map_another("demo", "200", "acme", "second");
     let before = env.state();
     let error = env.json_error(4, &["unmap", &first[..4], "--yes"]);
     assert_eq!(error["candidates"].as_array().unwrap().len(), 2);
@@ -626,4 +626,30 @@ fn an_ambiguous_prefix_does_not_understate_how_many_mappings_match() {
     let error = env.json_error(4, &["edit", "01B0K", "--label", "x"]);
     let message = error["message"].as_str().unwrap();
     assert!(!message.contains("matches 10 mappings"), "12 mappings match: {message}");
+}
+
+// Regression: a second `map` for the same org and integration was added silently, and the
+// workflow's `get` then failed with exit 4.
+#[test]
+fn map_refuses_a_second_mapping_for_the_org_unless_add_and_a_label_ask_for_it() {
+    let env = TestEnv::with_org();
+    let first = env.map("demo", "100", "acme");
+    let before = env.state();
+    let error = env.json_error(10, &["map", "demo", "200", "--org", "acme"]);
+    assert_eq!(error["kind"], "conflict");
+    let hint = error["hint"].as_str().unwrap();
+    assert!(hint.contains("--add --label") && hint.contains(&format!("orgmap edit {first}")), "{hint}");
+    let stderr = env.fails(2, &["map", "demo", "200", "--org", "acme", "--add"]);
+    assert!(stderr.contains("--label"), "a second mapping needs a label: {stderr}");
+    assert_eq!(env.state(), before, "nothing was added");
+    assert_eq!(env.json(&["get", "demo", "--org", "acme"])["mapping_id"], first.as_str());
+
+    env.map_another("demo", "200", "acme", "eu");
+    env.ok(&["map", "demo", "300", "--org", "acme", "--label", "us"]);
+    assert_eq!(env.mappings().len(), 3, "--label alone asks for another one too");
+    // An inactive mapping does not count: the org has no usable one.
+    let env = TestEnv::with_org();
+    let old = env.map("demo", "100", "acme");
+    env.ok(&["edit", &old, "--deactivate"]);
+    env.map("demo", "200", "acme");
 }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::common::TestEnv;
 use crate::fixture_faults::{Fixture, Reply};
+use crate::pty;
 
 /// A PSA with websites, an RMM whose sites carry the PSA company they belong to, and a tenant
 /// list with verified domains, each answering what `answers` holds for it.
@@ -278,55 +279,6 @@ fn a_plan_is_checked_like_any_input_and_an_ambiguous_row_needs_a_person() {
     }
     let err = env.fails(11, &["apply", "/nonexistent/plan.jsonl"]);
     assert!(err.contains("/nonexistent/plan.jsonl"), "{err}");
-}
-
-/// `orgmap` in a pseudo-terminal of a given size.
-mod pty {
-    use std::fs::File;
-    use std::os::fd::AsRawFd;
-
-    use rexpect::process::{PtyProcess, WaitStatus};
-    use rexpect::session::{Options, StreamSession};
-
-    pub struct Terminal {
-        pub process: PtyProcess,
-        pub screen: StreamSession<File>,
-        master: File,
-    }
-
-    impl Terminal {
-        pub fn spawn(mut cmd: std::process::Command, cols: u16, rows: u16) -> Terminal {
-            cmd.env("TERM", "xterm");
-            let process = PtyProcess::new(cmd).expect("spawn in a pty");
-            let master = process.get_file_handle().expect("pty handle");
-            let keyboard = master.try_clone().expect("pty handle");
-            let display = master.try_clone().expect("pty handle");
-            let screen = StreamSession::new(display, keyboard, Options::new().timeout_ms(Some(15_000)));
-            let terminal = Terminal { process, screen, master };
-            terminal.resize(cols, rows);
-            terminal
-        }
-
-        /// Sets the terminal's size, as a window resize does (the program gets SIGWINCH).
-        pub fn resize(&self, cols: u16, rows: u16) {
-            let size = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
-            // SAFETY: TIOCSWINSZ reads a winsize from a valid pointer on the pty's master fd.
-            let done = unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
-            assert_eq!(done, 0, "set the terminal size");
-        }
-
-        pub fn press(&mut self, keys: &str) {
-            self.screen.send(keys).expect("type");
-            self.screen.flush().expect("flush");
-        }
-
-        pub fn exit_code(self) -> i32 {
-            match self.process.wait().expect("wait") {
-                WaitStatus::Exited(_, code) => code,
-                other => panic!("orgmap did not exit normally: {other:?}"),
-            }
-        }
-    }
 }
 
 /// `orgmap suggest rmm` on a terminal of `cols` × `rows`.

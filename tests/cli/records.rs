@@ -214,7 +214,7 @@ fn doctor_repair_removes_unreadable_records_audited_and_says_when_there_is_nothi
 fn a_record_stored_under_another_key_is_reported_not_served() {
     let env = TestEnv::redb_with_org();
     let first = env.map("demo", "1", "acme");
-    let second = env.map("demo", "2", "acme");
+    let second = env.map_another("demo", "2", "acme", "second");
     let bytes = raw::read_mapping(&env.store, &first);
     raw::put_mapping(&env.store, &second, &bytes, "acme", "demo", "2");
     let out = env.run(&["list"]);

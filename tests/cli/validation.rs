@@ -748,7 +748,7 @@ fn map_json_and_set_json_show_verified() {
     let env = site(&file_config());
     env.ok(&["org", "add", "globex", "--name", "Globex"]);
     assert_eq!(env.map_json("psa", "12345", "acme", &[])["verified"], true);
-    assert_eq!(env.map_json("psa", "12346", "acme", &["--no-verify"])["verified"], false);
+    assert_eq!(env.map_json("psa", "12346", "acme", &["--no-verify", "--add", "--label", "b"])["verified"], false);
     assert_eq!(env.json(&["set", "psa", "99999", "--org", "globex"])["mapping"]["verified"], true);
     let get = env.json(&["get", "psa", "--org", "globex"]);
     assert_eq!(get["verified"], true);

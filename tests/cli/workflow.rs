@@ -138,7 +138,7 @@ fn get_without_mapping_id_lists_candidates_and_exits_4() {
 fn get_with_mapping_id_picks_one_of_several() {
     let env = TestEnv::with_org();
     let first = env.map("demo", "100", "acme");
-    let second = env.map("demo", "200", "acme");
+    let second = env.map_another("demo", "200", "acme", "second");
     let got = env.json(&["get", "demo", "--org", "acme", "--mapping-id", &second]);
     assert_eq!(got["external_org_id"], "200");
     let prefix = unique_prefix(&first, &[&second], 4).to_ascii_lowercase();
@@ -150,7 +150,7 @@ fn get_with_mapping_id_picks_one_of_several() {
 fn get_with_a_deactivated_mapping_left_among_several_returns_the_active_one() {
     let env = TestEnv::with_org();
     let old = env.map("demo", "100", "acme");
-    env.map("demo", "200", "acme");
+    env.map_another("demo", "200", "acme", "second");
     env.ok(&["edit", &old, "--deactivate"]);
     assert_eq!(env.ok(&["get", "demo", "--org", "acme", "--field", "external_org_id"]), "200\n");
 }
@@ -346,7 +346,7 @@ fn set_with_two_active_mappings_exits_4_and_changes_nothing() {
 fn set_with_mapping_id_updates_the_named_mapping() {
     let env = TestEnv::with_org();
     let first = env.map("demo", "100", "acme");
-    let second = env.map("demo", "200", "acme");
+    let second = env.map_another("demo", "200", "acme", "second");
     let out = env.json(&["set", "demo", "300", "--org", "acme", "--mapping-id", &second]);
     assert_eq!(out["outcome"], "updated");
     assert_eq!(out["mapping"]["mapping_id"], second.as_str());
@@ -457,7 +457,7 @@ fn lookup_finds_every_org_sharing_an_external_id() {
     env.ok(&["org", "add", "globex", "--name", "Globex"]);
     env.map("demo", "555", "acme");
     env.ok(&["map", "demo", "555", "--org", "globex", "--allow-shared"]);
-    env.map("demo", "556", "acme");
+    env.map_another("demo", "556", "acme", "second");
     let found = env.json(&["lookup", "demo", "555"]);
     let mut orgs: Vec<&str> = found.as_array().unwrap().iter().map(|f| f["org"]["id"].as_str().unwrap()).collect();
     orgs.sort_unstable();

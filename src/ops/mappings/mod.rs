@@ -52,6 +52,9 @@ pub struct NewMapping {
     pub source: Option<MappingSource>,
     /// The name the external system gave when the ID was checked.
     pub upstream_name: Option<String>,
+    /// Add it beside the org's active mapping(s) of the integration; when `false`, an org that
+    /// already has one is refused (a second mapping made by mistake breaks `get`).
+    pub alongside: bool,
 }
 
 /// Changes to one mapping, as `edit` asks for them; `None` leaves a field as it is.
@@ -162,7 +165,29 @@ fn check_external_id_free(tx: &dyn ReadTx, mapping: &Mapping, allow_shared: bool
     Ok(())
 }
 
-/// Creates a mapping (`map`): several per org and integration are allowed.
+/// Refuses a new mapping for an org that already has an active one of the integration (unless
+/// it is the same external ID, which the insert refuses with a more precise message).
+fn refuse_second_mapping(tx: &dyn ReadTx, new: &NewMapping) -> Result<()> {
+    let existing: Vec<Mapping> =
+        tx.mappings_of_org(&new.org_id, Some(&new.integration))?.into_iter().filter(|m| m.active).collect();
+    if existing.iter().any(|m| m.external_org_id == new.external_org_id) {
+        return Ok(());
+    }
+    let Some(first) = existing.first() else { return Ok(()) };
+    let more = if existing.len() > 1 { format!(" and {} more", existing.len() - 1) } else { String::new() };
+    Err(Error::conflict(
+        format!(
+            "'{}' already has a {} mapping (ID '{}', mapping {}){more}",
+            new.org_id, new.integration, first.external_org_id, first.mapping_id
+        ),
+        Some(format!(
+            "to add a second one, pass --add --label LABEL; to change that one, `orgmap edit {}`",
+            first.mapping_id
+        )),
+    ))
+}
+
+/// Creates a mapping (`map`): several per org and integration are allowed, once asked for.
 pub fn create_mapping(store: &dyn Store, config: &Config, actor: &str, new: NewMapping) -> Result<Mapping> {
     let tx = authorize(store.write()?, actor, "mapping.create", &format!("org:{}", new.org_id))?;
     let org = require_org(&*tx, &new.org_id)?;
@@ -176,6 +201,9 @@ pub fn create_mapping(store: &dyn Store, config: &Config, actor: &str, new: NewM
     )?;
     if !org.active {
         return Err(Error::OrgInactive { org: org.id });
+    }
+    if !new.alongside {
+        refuse_second_mapping(&*tx, &new)?;
     }
     let link = MappingLink {
         org_id: new.org_id,
