@@ -1,6 +1,7 @@
 //! The embedded store: one redb file in a directory created 0700, with a lock file beside it.
 //!
-//! Records are JSON; the dual index (by org, by integration) is kept in separate tables whose keys
+//! Mappings and discovered lists are kept in a compact binary form (see `binary`), the other
+//! records as JSON; the dual index (by org, by integration) is kept in separate tables whose keys
 //! join their parts with NUL, which no validated ID contains, so that a prefix scan finds them.
 //!
 //! This module opens and creates the store; `read` and `write` implement the transactions.
@@ -9,6 +10,7 @@ mod binary;
 mod read;
 mod write;
 
+use std::cell::Cell;
 use std::fs::DirBuilder;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
@@ -74,7 +76,22 @@ enum Handle {
 pub struct RedbStore {
     handle: Handle,
     db_path: PathBuf,
+    compact_on_close: Cell<bool>,
     _lock: StoreLock,
+}
+
+/// A transaction that writes this many records leaves the file much larger than its contents
+/// (1,000,000 mappings imported in one: 553 MB, 351 MB once compacted), so the store compacts
+/// itself when it closes after one (2.6 s for that store, against 15 s for the import).
+const COMPACT_AFTER_WRITES: usize = 10_000;
+
+impl Drop for RedbStore {
+    fn drop(&mut self) {
+        if self.compact_on_close.get() {
+            // Only space is at stake: a compaction that fails leaves the store as it was.
+            let _ = self.compact();
+        }
+    }
 }
 
 fn classify(path: &Path, err: impl Into<redb::Error>) -> Error {
@@ -121,7 +138,8 @@ impl RedbStore {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&db_path, std::fs::Permissions::from_mode(0o600)).map_err(access_error)?;
         }
-        let store = RedbStore { handle: Handle::ReadWrite(db), db_path, _lock: lock };
+        let store =
+            RedbStore { handle: Handle::ReadWrite(db), db_path, compact_on_close: Cell::new(false), _lock: lock };
         if existed && store.is_initialized()? {
             return Ok(InitOutcome::AlreadyExists);
         }
@@ -174,7 +192,7 @@ impl RedbStore {
                 Handle::ReadWrite(db)
             }
         };
-        let store = RedbStore { handle, db_path, _lock: lock };
+        let store = RedbStore { handle, db_path, compact_on_close: Cell::new(false), _lock: lock };
         let found = store.check_schema()?;
         if access == Access::Write && found < SCHEMA_VERSION {
             // This version writes mappings in a form earlier ones cannot read: from the first
@@ -269,7 +287,7 @@ impl RedbStore {
             return Err(Error::Internal("a write was attempted on a store opened for reading".into()));
         };
         let txn = db.begin_write().map_err(|e| classify(&self.db_path, e))?;
-        Ok(RedbWrite { txn, path: &self.db_path })
+        Ok(RedbWrite { txn, path: &self.db_path, written: 0, compact_on_close: &self.compact_on_close })
     }
 }
 
@@ -394,4 +412,8 @@ struct RedbRead<'s> {
 struct RedbWrite<'s> {
     txn: WriteTransaction,
     path: &'s Path,
+    /// Records written so far.
+    written: usize,
+    /// Set when a large transaction commits, for the store to compact when it closes.
+    compact_on_close: &'s Cell<bool>,
 }

@@ -63,6 +63,7 @@ impl RedbWrite<'_> {
 
 impl WriteTx for RedbWrite<'_> {
     fn put_org(&mut self, org: &Org) -> Result<()> {
+        self.written += 1;
         org.validate()?;
         let mut table = self.txn.open_table(ORGS).map_err(|e| classify(self.path, e))?;
         table.insert(org.id.as_str(), encode(org)?.as_slice()).map_err(|e| classify(self.path, e))?;
@@ -70,6 +71,7 @@ impl WriteTx for RedbWrite<'_> {
     }
 
     fn put_mapping(&mut self, previous: Option<&Mapping>, mapping: &Mapping) -> Result<()> {
+        self.written += 1;
         mapping.validate()?;
         let p = self.path;
         {
@@ -94,6 +96,7 @@ impl WriteTx for RedbWrite<'_> {
     }
 
     fn delete_mapping(&mut self, mapping: &Mapping) -> Result<()> {
+        self.written += 1;
         let p = self.path;
         self.txn
             .open_table(BY_ORG)
@@ -142,6 +145,7 @@ impl WriteTx for RedbWrite<'_> {
     }
 
     fn append_audit(&mut self, event: &AuditEvent) -> Result<()> {
+        self.written += 1;
         event.validate()?;
         let mut table = self.txn.open_table(AUDIT).map_err(|e| classify(self.path, e))?;
         let next = table.last().map_err(|e| classify(self.path, e))?.map_or(1, |(key, _)| key.value() + 1);
@@ -256,6 +260,9 @@ impl WriteTx for RedbWrite<'_> {
 
     fn commit(self: Box<Self>) -> Result<()> {
         let path = self.path;
+        if self.written >= super::COMPACT_AFTER_WRITES {
+            self.compact_on_close.set(true);
+        }
         self.txn.commit().map_err(|e| classify(path, e))
     }
 }
