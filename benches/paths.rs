@@ -145,38 +145,23 @@ fn bench_size(report: &mut Report, mappings: usize, largest: bool, smallest: boo
     if wants("get") {
         get(&stores);
     }
-    let mut rows: Vec<(&str, Vec<&str>, &str, &str, Option<f64>, Option<paths::report::Limit>)> = Vec::new();
-    if wants("list-json") {
-        let goal = (mappings == K100).then_some(1.0);
-        rows.push((
-            "list --json",
-            vec!["list", "--json"],
-            "-json",
-            "sqlite3 -json",
-            goal,
-            (mappings == K100).then(|| mib(50, "50 MiB")),
-        ));
-    }
-    if wants("list") {
-        let goal = (mappings == K100).then_some(1.5);
-        rows.push(("list (table)", vec!["list"], "-column", "sqlite3 -column", goal, Some(mib(100, "100 MiB"))));
-    }
-    if wants("export") {
-        rows.push((
-            "export",
-            vec!["export"],
-            "-json",
-            "sqlite3 -json",
-            at_least_100k.then_some(1.0),
-            Some(mib(100, "100 MiB")),
-        ));
-    }
-    for (name, args, mode, baseline, goal, limit) in rows {
-        let p = pair(runs, || stores.orgmap(&args), || stores.sqlite(mode, "SELECT * FROM mappings"));
-        let row = format!("{name}, {size}");
+    let at_100k = mappings == K100;
+    let rows = [
+        // (row, orgmap's arguments, sqlite3's mode, time goal, memory goal) at this size
+        ("list-json", &["list", "--json"][..], "-json", at_100k.then_some(1.0), at_100k.then(|| mib(50, "50 MiB"))),
+        ("list", &["list"][..], "-column", at_100k.then_some(1.5), Some(mib(100, "100 MiB"))),
+        ("export", &["export"][..], "-json", at_least_100k.then_some(1.0), Some(mib(100, "100 MiB"))),
+    ];
+    for (name, args, mode, goal, limit) in rows {
+        if !wants(name) {
+            continue;
+        }
+        let p = pair(runs, || stores.orgmap(args), || stores.sqlite(mode, "SELECT * FROM mappings"));
+        let shown = if name == "list" { "list (table)".to_owned() } else { args.join(" ") };
+        let row = format!("{shown}, {size}");
         println!(
             "{row} (median of {runs}): {}; {} (sqlite3 {})",
-            versus(p.ours, baseline, p.theirs, goal),
+            versus(p.ours, &format!("sqlite3 {mode}"), p.theirs, goal),
             report.peak(&row, p.ours_peak, limit),
             in_mib(p.theirs_peak)
         );
