@@ -16,7 +16,6 @@
 //! reported, not asserted: machines differ) unless `ORGMAP_BENCH_NO_ASSERT=1`.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,7 +31,7 @@ mod paths {
 use common::INTEGRATIONS;
 use measure::{median, ms};
 use paths::report::{Report, in_mib, mib, pair, versus};
-use paths::stores::{Stores, disk_size};
+use paths::stores::{Stores, disk_size, shown_size};
 
 const GET_RUNS: usize = 100;
 const K100: usize = 100_000;
@@ -132,7 +131,7 @@ fn bench_size(report: &mut Report, mappings: usize, largest: bool, smallest: boo
     let at_least_100k = mappings >= K100;
 
     if wants("size") {
-        let (ours, theirs) = (disk_size(&stores.redb), disk_size(&stores.sqlite));
+        let (ours, theirs) = (disk_size(&stores.redb).0, disk_size(&stores.sqlite).0);
         let ratio = ours as f64 / theirs as f64;
         let row = format!("store file, {size}");
         let goal = if at_least_100k {
@@ -140,7 +139,11 @@ fn bench_size(report: &mut Report, mappings: usize, largest: bool, smallest: boo
         } else {
             "(no goal at this size)".into()
         };
-        println!("{row}: redb {} vs sqlite db {} → {ratio:.2}× {goal}", in_mib(ours), in_mib(theirs));
+        println!(
+            "{row}: redb {} vs sqlite db {} → {ratio:.2}× {goal}",
+            shown_size(&stores.redb),
+            shown_size(&stores.sqlite)
+        );
     }
     if wants("get") {
         get(&stores);
@@ -193,7 +196,7 @@ fn main() {
     .filter(|(tool, arg, _)| Command::new(tool).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_err())
     .map(|(_, _, package)| package)
     .collect();
-    if !missing.is_empty() || !Path::new("/usr/bin/time").exists() {
+    if !missing.is_empty() {
         eprintln!(
             "the benchmark needs sqlite3 (the baseline), GNU time and prlimit: apt-get install {}",
             missing.join(" ")
@@ -208,7 +211,7 @@ fn main() {
         bench_size(&mut report, mappings, i + 1 == sizes.len(), i == 0);
     }
     if wants("discover") {
-        paths::discover::run(&mut report, 5);
+        paths::discover::run(&mut report, 20);
     }
     println!("\nwhole run: {:.0} s", started.elapsed().as_secs_f64());
     if report.failed.is_empty() {

@@ -82,7 +82,7 @@ pub fn run(report: &mut Report, runs: usize) {
     );
     let (elapsed, peak) = time_and_peak_memory(orgmap(&["discover", "big", "--refresh", "--limit", "1"]));
     println!(
-        "  the same with --limit 1 (fetch and cache, one row shown; informative): {:.2} s, peak {}",
+        "  again with --limit 1, over the cached list (fetch, compare and cache; informative): {:.2} s, peak {}",
         elapsed.as_secs_f64(),
         in_mib(peak)
     );

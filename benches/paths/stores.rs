@@ -2,12 +2,14 @@
 //! transaction, and a sqlite database holding the same rows with the same indexes.
 
 use std::io::{BufWriter, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{INTEGRATIONS, config_text, mapping, org};
 use crate::measure::time_and_peak_memory;
+use crate::paths::report::in_mib;
 use orgmap::store::{self, Access, Location, OpenOptions};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_orgmap");
@@ -135,11 +137,21 @@ pub fn orgmap_on(store: &Path, config: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-/// The bytes of every file under `path` (a file's own size when it is one).
-pub fn disk_size(path: &Path) -> u64 {
+/// The length of every file under `path` (a file's own when it is one) and the bytes allocated
+/// to them on disk.
+pub fn disk_size(path: &Path) -> (u64, u64) {
     let meta = std::fs::metadata(path).expect("size");
     if !meta.is_dir() {
-        return meta.len();
+        return (meta.len(), meta.blocks() * 512);
     }
-    std::fs::read_dir(path).expect("read dir").map(|entry| disk_size(&entry.expect("entry").path())).sum()
+    std::fs::read_dir(path).expect("read dir").fold((0, 0), |(length, allocated), entry| {
+        let (l, a) = disk_size(&entry.expect("entry").path());
+        (length + l, allocated + a)
+    })
+}
+
+/// `12.3 MiB (12.0 MiB allocated)`.
+pub fn shown_size(path: &Path) -> String {
+    let (length, allocated) = disk_size(path);
+    format!("{} ({} allocated)", in_mib(length), in_mib(allocated))
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::measure::{median, time_and_peak_memory};
 use crate::paths::report::{Report, mib, versus};
-use crate::paths::stores::{SET_ROUNDS, Stores, orgmap_on, sqlite_script};
+use crate::paths::stores::{SET_ROUNDS, Stores, orgmap_on, shown_size, sqlite_script};
 
 const WRITERS: usize = 8;
 const SETS_PER_WRITER: usize = 50;
@@ -89,11 +89,13 @@ pub fn import(report: &mut Report, stores: &Stores, label: &str) {
     let target = stores.dir.path().join("imported");
     let (ours, peak) =
         time_and_peak_memory(orgmap_on(&target, &stores.config, &["import", export.to_str().expect("utf-8 path")]));
-    let (theirs, _) = sqlite_script(&stores.dir.path().join("imported.sqlite"), &stores.script);
+    let imported = stores.dir.path().join("imported.sqlite");
+    let (theirs, _) = sqlite_script(&imported, &stores.script);
     let row = format!("import, {label}");
     println!(
         "{row} ({lines} lines): {}; {}",
         versus(ours, "sqlite3 INSERT script", theirs, None),
         report.peak(&row, peak, Some(mib(200, "200 MiB")))
     );
+    println!("  imported store (informative): redb {} vs sqlite db {}", shown_size(&target), shown_size(&imported));
 }
