@@ -112,18 +112,30 @@ fn given(args: &MapArgs) -> Result<Plan> {
             "pass --label LABEL to tell it apart from the organization's other mapping",
         ));
     }
-    Ok(Plan {
-        org: args.org.clone().unwrap_or_default(),
-        integration: args.integration.clone().unwrap_or_default(),
-        external_id: args.external_id.clone().unwrap_or_default(),
-        name: args.name.clone(),
-        label: args.label.clone(),
-        metadata: args.meta.metadata()?,
-        allow_shared: args.allow_shared,
-        alongside: args.add || args.label.is_some(),
-        replace: None,
-        checked: None,
-    })
+    Plan::from_args(
+        args,
+        args.org.clone().unwrap_or_default(),
+        args.integration.clone().unwrap_or_default(),
+        args.external_id.clone().unwrap_or_default(),
+    )
+}
+
+impl Plan {
+    /// What the arguments say for this organization, integration and external ID.
+    fn from_args(args: &MapArgs, org: String, integration: String, external_id: String) -> Result<Plan> {
+        Ok(Plan {
+            org,
+            integration,
+            external_id,
+            name: args.name.clone(),
+            label: args.label.clone(),
+            metadata: args.meta.metadata()?,
+            allow_shared: args.allow_shared,
+            alongside: args.add || args.label.is_some(),
+            replace: None,
+            checked: None,
+        })
+    }
 }
 
 pub fn run(ctx: &Ctx, args: MapArgs) -> Result<()> {

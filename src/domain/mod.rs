@@ -300,6 +300,20 @@ pub struct ExternalOrg {
     pub xrefs: BTreeMap<String, String>,
 }
 
+impl ExternalOrg {
+    /// An active organization with this ID and name, and nothing else kept.
+    pub fn new(id: impl Into<String>, name: Option<String>) -> ExternalOrg {
+        ExternalOrg {
+            id: id.into(),
+            name,
+            active: true,
+            extra: BTreeMap::new(),
+            domains: Vec::new(),
+            xrefs: BTreeMap::new(),
+        }
+    }
+}
+
 /// The last list of an integration's external organizations, kept in the store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscoveryCache {

@@ -288,14 +288,7 @@ mod tests {
     use super::*;
 
     fn org(id: &str, name: &str) -> ExternalOrg {
-        ExternalOrg {
-            id: id.into(),
-            name: Some(name.into()),
-            active: true,
-            extra: Default::default(),
-            domains: Vec::new(),
-            xrefs: Default::default(),
-        }
+        ExternalOrg::new(id, Some(name.into()))
     }
 
     #[test]

@@ -227,14 +227,7 @@ mod tests {
 
     #[test]
     fn a_repeated_id_keeps_its_first_record_and_the_order_stays() {
-        let org = |id: &str, name: &str| ExternalOrg {
-            id: id.into(),
-            name: Some(name.into()),
-            active: true,
-            extra: Default::default(),
-            domains: Vec::new(),
-            xrefs: Default::default(),
-        };
+        let org = |id: &str, name: &str| ExternalOrg::new(id, Some(name.into()));
         let listed = vec![org("1", "a"), org("2", "b"), org("1", "c"), org("3", "d"), org("2", "e"), org("2", "f")];
         let kept: Vec<(String, Option<String>)> = dedup(listed).into_iter().map(|o| (o.id, o.name)).collect();
         let expected = [("1", "a"), ("2", "b"), ("3", "d")].map(|(i, n)| (i.to_owned(), Some(n.to_owned())));

@@ -55,18 +55,7 @@ pub(super) fn ask(ctx: &Ctx, args: &MapArgs) -> Result<Plan> {
         return Err(already_mapped(&org, same));
     }
     let active: Vec<Mapping> = own.iter().filter(|m| m.active).cloned().collect();
-    let mut plan = Plan {
-        org,
-        integration: integration.name.clone(),
-        external_id: String::new(),
-        name: args.name.clone(),
-        label: args.label.clone(),
-        metadata: args.meta.metadata()?,
-        allow_shared: args.allow_shared,
-        alongside: args.add || args.label.is_some(),
-        replace: None,
-        checked: None,
-    };
+    let mut plan = Plan::from_args(args, org, integration.name.clone(), String::new())?;
     let mut decided = false;
     if !active.is_empty() && !plan.alongside {
         decided = true;
