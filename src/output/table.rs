@@ -46,7 +46,7 @@ pub struct Layout {
     headers: Vec<String>,
     /// The widest cell of each column, header included.
     widest: Vec<usize>,
-    /// The widest word of each column: below it, words would have to be broken.
+    /// The widest word of each column's cells: below it, words would have to be broken.
     widest_word: Vec<usize>,
     style: Style,
 }
@@ -64,8 +64,10 @@ impl Layout {
             widest_word: vec![0; headers.len()],
             style,
         };
-        let headers = layout.headers.clone();
-        layout.measure(&headers);
+        for (column, header) in layout.headers.iter().enumerate() {
+            // A header may wrap to fit (it is a label); its words do not hold a column open.
+            layout.widest[column] = width_of(header);
+        }
         layout
     }
 
@@ -263,6 +265,17 @@ mod tests {
         assert_eq!(shown[1], "│ ID     ┆ NOTE        │");
         assert_eq!(shown[2], "╞════════╪═════════════╡");
         assert_eq!(&shown[3..6], ["│ 01JABC ┆ set         │", "│        ┆ HALO_CLIENT │", "│        ┆ _ID,        │"]);
+    }
+
+    #[test]
+    fn ids_stay_whole_while_headers_and_text_give_way() {
+        // 52 columns hold the ID, "demo" and "Corporation" whole, not the headers.
+        let mut table = with_style(&["MAPPING", "INTEGRATION", "EXTERNAL NAME"], Style::Boxed { width: Some(52) });
+        table.add_row(["01KB8Y6ZQ0D5V1J3N7W9XKQ4TR", "demo", "Acme Corporation"]);
+        let shown = lines(&table);
+        assert!(shown.iter().all(|l| l.chars().count() <= 52), "{shown:#?}");
+        assert!(shown.iter().any(|l| l.contains("01KB8Y6ZQ0D5V1J3N7W9XKQ4TR")), "{shown:#?}");
+        assert!(shown.iter().any(|l| l.contains("Corporation")), "{shown:#?}");
     }
 
     #[test]

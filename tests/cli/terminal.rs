@@ -217,3 +217,34 @@ fn json_on_a_terminal_escapes_c1_controls_and_line_separators() {
     let raw = env.ok(&["discover", "demo", "--offline", "--json"]);
     assert!(raw.contains('\u{9b}'), "a pipe gets raw UTF-8");
 }
+
+/// What `args` show on a terminal `cols` wide (60 rows), once they have exited.
+fn shown_at(env: &TestEnv, args: &[&str], cols: u16, columns_env: Option<&str>) -> Vec<String> {
+    let mut cmd = env.std_cmd();
+    cmd.args(args);
+    match columns_env {
+        Some(columns) => cmd.env("COLUMNS", columns),
+        None => cmd.env_remove("COLUMNS"),
+    };
+    let mut term = crate::pty::Terminal::spawn(cmd, cols, 60);
+    term.expect_end();
+    term.lines()
+}
+
+#[test]
+fn tables_fit_the_terminal_keeping_ids_and_variable_names_whole() {
+    let env = TestEnv::with_org();
+    let first = env.map("demo", "12345", "acme");
+    let lines = shown_at(&env, &["list"], 120, None);
+    assert!(lines.iter().all(|l| l.chars().count() <= 120), "{lines:#?}");
+    assert!(lines.iter().any(|l| l.contains(&first)), "the mapping ID is split: {lines:#?}");
+    // COLUMNS wins over what the terminal reports.
+    let narrow = shown_at(&env, &["list"], 200, Some("120"));
+    assert!(narrow.iter().all(|l| l.chars().count() <= 120), "{narrow:#?}");
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/integrations.toml");
+    let lines = shown_at(&env, &["--config", shipped, "integrations"], 100, None);
+    assert!(lines.iter().all(|l| l.chars().count() <= 100), "{lines:#?}");
+    for name in ["AUTOTASK_INTEGRATION_CODE", "CONNECTWISE_PRIVATE_KEY", "HALOPSA_CLIENT_SECRET"] {
+        assert!(lines.iter().any(|l| l.contains(name)), "{name} is split: {lines:#?}");
+    }
+}
